@@ -1,0 +1,33 @@
+# `make test` and `make demo` each create .venv and install what they need.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+CONSTRAINTS := requirements/constraints.txt
+
+.PHONY: test demo bench check clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+# One stamp per extra, so `make demo` after `make test` installs only what is missing.
+$(VENV)/.stamp-%: pyproject.toml $(CONSTRAINTS) | $(VENV)/bin/python
+	$(PIP) install --quiet -c $(CONSTRAINTS) -e '.[$*]'
+	touch $@
+
+test: $(VENV)/.stamp-test
+	$(VENV)/bin/codegen check
+	$(PY) -m pytest -q
+
+demo: $(VENV)/.stamp-demo
+	$(PY) examples/sst_smoothing.py
+
+bench: $(VENV)/.stamp-bench
+	$(PY) -m benchmarks
+
+check: $(VENV)/.stamp-test
+	$(VENV)/bin/codegen check
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,1 @@
+"""Symbolic side of fkt: kernel specs, multipole expansions and rendering of Numba modules."""

@@ -1,0 +1,1 @@
+"""Numerical runtime of fkt: tree code, FKT operator, Krylov and rational-approximation tools."""
