@@ -1,0 +1,269 @@
+"""The truncated multipole expansion of a kernel, symbolically, with optional exact rank reduction.
+
+With x = t - c, y = s - c, r = |x|, r' = |y| < r and G_k the angular polynomial of the
+dimension (see :mod:`codegen.transform`), the expansion regrouped by harmonic degree k is
+
+    K(|x - y|) = sum_k G_k(cos gamma) r'^k sum_{b = 0, 2, ...} r'^b A_{k+b,k}(r),
+    A_jk(r) = r^-j R_jk(r) = sum_{m=1}^{j} T[j, k, m] r^(m-j) K^(m)(r),   A_00 = K.
+
+Each A_jk is a *radial function*; truncating at order p keeps j <= p. The addition theorem
+G_k(x.y) = N_k sum_h Y_kh(x) Y_kh(y) / |Y_kh|^2 then splits every term into a target factor
+Y_kh(x) A_jk(r) and a source factor N_k Y_kh(y) r'^j / |Y_kh|^2.
+
+Rank reduction. For a degree k the functions A_{k+b,k}, b = 0, 2, ..., P - k, are often
+linearly dependent: when every one is a combination of finitely many generators r^a exp(q(r))
+(and r^a log r), write them as the columns of an exact coefficient matrix C. Its reduced row
+echelon form gives pivot columns b_1 < b_2 < ... and rows R with C = C[:, pivots] R, so
+
+    sum_b r'^b A_{k+b,k}(r) = sum_l A_{k+b_l,k}(r) * sum_b R[l, b] r'^b.
+
+The target side keeps only the pivot radial functions and the source side gets polynomials in
+r'. Because pivots are chosen left to right, truncating at any p <= P keeps the pivots with
+k + b_l <= p and the coefficients with k + b <= p, so one table serves every order. For 1/r in
+3-D every degree has rank 1, giving (P + 1)^2 terms instead of binom(P + 3, 3).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from functools import lru_cache
+from math import comb
+
+import sympy
+from sympy.polys.matrices import DomainMatrix
+
+from codegen.harmonics import harmonic_count
+from codegen.specs import R, KernelSpec, get_spec
+from codegen.transform import radial_index_pairs, transformation_coefficients, validate_dimension, validate_order
+
+logger = logging.getLogger(__name__)
+
+REDUCTION_CHECK_DIGITS = 30
+"""Working precision (decimal digits) of the numerical check of each exact rank factorization."""
+
+REDUCTION_CHECK_TOLERANCE = sympy.Float("1e-20")
+"""Largest relative residual accepted in that check; exact arithmetic leaves ~1e-30."""
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One radial function A_jk of the expansion: harmonic degree k, power j of r'/r."""
+
+    j: int
+    k: int
+
+
+@dataclass
+class Expansion:
+    """The expansion of one kernel in one dimension up to order P, ready to render.
+
+    Attributes
+    ----------
+    spec : KernelSpec
+    dim, order : int
+        Dimension d and maximum order P.
+    kernel : sympy.Expr
+        K(r) in :data:`codegen.specs.R` and the parameter symbols.
+    slots : list of Slot
+        Radial functions kept, sorted by (j, k). Order p uses the prefix with j <= p.
+    radial : list of sympy.Expr
+        A_jk(r) for each slot.
+    source_coefficients : list of dict
+        For each slot, {e: coefficient of r'^e} of the source polynomial r'^k sum_b R[l, b] r'^b
+        (exact expressions in the parameters; e runs from k to P in steps of 2).
+    reduced : bool
+        True when some degree has fewer slots than the unreduced expansion.
+    """
+
+    spec: KernelSpec
+    dim: int
+    order: int
+    kernel: sympy.Expr
+    slots: list[Slot]
+    radial: list[sympy.Expr]
+    source_coefficients: list[dict[int, sympy.Expr]]
+    reduced: bool
+
+    def slot_count(self, p: int) -> int:
+        """Return the number of slots used at order p (those with j <= p)."""
+        return sum(1 for slot in self.slots if slot.j <= p)
+
+    def term_count(self, p: int | None = None) -> int:
+        """Return the number of multipole terms at order p (default: the maximum order)."""
+        p = self.order if p is None else p
+        return sum(harmonic_count(self.dim, slot.k) for slot in self.slots if slot.j <= p)
+
+
+def unreduced_term_count(dim: int, order: int) -> int:
+    """Return binom(P + d, d), the number of terms of the unreduced expansion."""
+    return comb(order + dim, dim)
+
+
+@lru_cache(maxsize=32)
+def kernel_derivatives(spec: KernelSpec, dim: int, order: int) -> tuple[sympy.Expr, ...]:
+    """Return K, K', ..., K^(order) as sympy expressions (expanded when K is of poly-exp type)."""
+    kernel = spec.expression_for(dim)
+    derivatives = [kernel]
+    expand = _generator_of(kernel) is not None
+    for _ in range(order):
+        derivative = sympy.diff(derivatives[-1], R)
+        derivatives.append(sympy.expand(derivative) if expand else derivative)
+    return tuple(derivatives)
+
+
+def radial_function(spec: KernelSpec, dim: int, order: int, j: int, k: int) -> sympy.Expr:
+    """Return A_jk(r) = sum_m T[j, k, m] r^(m-j) K^(m)(r) (A_00 = K) as a sympy expression."""
+    derivatives = kernel_derivatives(spec, dim, order)
+    if j == 0:
+        return derivatives[0]
+    table = transformation_coefficients(dim, order)
+    terms = [
+        sympy.Rational(table[(j, k, m)].numerator, table[(j, k, m)].denominator) * R ** (m - j) * derivatives[m]
+        for m in range(1, j + 1)
+        if (j, k, m) in table
+    ]
+    return sympy.Add(*terms)
+
+
+def _generator_of(kernel: sympy.Expr) -> sympy.Expr | None:
+    """Return exp(q(r)) if K = (Laurent polynomial in r, log r) * exp(q(r)) with q a polynomial.
+
+    Returns ``sympy.Integer(1)`` for pure Laurent/log kernels and None when K has any other
+    form (rational functions of r^2, Bessel functions, several exponentials...).
+    """
+    exponentials = [atom for atom in kernel.atoms(sympy.exp) if atom.has(R)]
+    if len(exponentials) > 1:
+        return None
+    generator = exponentials[0] if exponentials else sympy.Integer(1)
+    if exponentials and not exponentials[0].args[0].is_polynomial(R):
+        return None
+    if _monomials(sympy.expand(kernel), generator) is None:
+        return None
+    return generator
+
+
+def _monomials(expression: sympy.Expr, generator: sympy.Expr) -> dict[tuple[int, int, int], sympy.Expr] | None:
+    """Split an expanded expression into {(power of r, power of exp, power of log r): coefficient}.
+
+    Returns None if any term involves r in another way (so no finite generator set exists).
+    """
+    log_r = sympy.log(R)
+    result: dict[tuple[int, int, int], sympy.Expr] = {}
+    for term in sympy.Add.make_args(expression):
+        if term == 0:
+            continue
+        coefficient, rest = term.as_independent(R, as_Add=False)
+        powers = {"r": 0, "exp": 0, "log": 0}
+        for factor in sympy.Mul.make_args(rest):
+            base, exponent = factor.as_base_exp()
+            if base == R and exponent.is_integer:
+                powers["r"] += int(exponent)
+            elif generator != 1 and factor == generator:
+                powers["exp"] += 1
+            elif base == log_r and exponent.is_integer and exponent > 0:
+                powers["log"] += int(exponent)
+            elif factor == 1:
+                continue
+            else:
+                return None
+        key = (powers["r"], powers["exp"], powers["log"])
+        result[key] = result.get(key, 0) + coefficient
+    return result
+
+
+def _reduce_degree(columns: list[sympy.Expr], generator: sympy.Expr, parameters, label: str):
+    """Return (pivots, rows) with C = C[:, pivots] rows for one degree, or None if not reducible."""
+    decompositions = [_monomials(sympy.expand(column), generator) for column in columns]
+    if any(decomposition is None for decomposition in decompositions):
+        return None
+    keys = sorted({key for decomposition in decompositions for key in decomposition})
+    matrix = sympy.Matrix(
+        [[decomposition.get(key, 0) for decomposition in decompositions] for key in keys]
+    )
+    echelon, pivots = DomainMatrix.from_Matrix(matrix).rref()
+    rows = echelon.to_Matrix()[: len(pivots), :]
+    rows = rows.applyfunc(lambda entry: sympy.factor(sympy.cancel(entry)))
+
+    # The EX domain decides zero entries by simplification, so check C = C[:, pivots] rows
+    # numerically at a random parameter point before trusting the factorization.
+    rng = random.Random(len(columns) * 7919 + len(keys))
+    point = {symbol: sympy.Rational(rng.randint(11, 97), rng.randint(11, 97)) for symbol in parameters}
+    residual = (matrix - matrix[:, list(pivots)] * rows).subs(point).evalf(REDUCTION_CHECK_DIGITS)
+    scale = max((abs(value) for value in matrix.subs(point).evalf(REDUCTION_CHECK_DIGITS)), default=1) or 1
+    worst = max((abs(value) for value in residual), default=0)
+    if worst > REDUCTION_CHECK_TOLERANCE * scale:
+        logger.warning("rank reduction of %s failed its numerical check (residual %s); keeping it unreduced", label, worst)
+        return None
+    return list(pivots), rows
+
+
+def build_expansion(kernel: str | KernelSpec, dim: int, order: int, reduce: bool = True) -> Expansion:
+    """Derive the truncated expansion of a kernel symbolically.
+
+    Parameters
+    ----------
+    kernel : str or KernelSpec
+        Built-in name, path to a ``.toml`` spec, or a spec.
+    dim : int
+        Dimension d, 1 to 6.
+    order : int
+        Maximum order P; any p <= P can be used later.
+    reduce : bool
+        Try the exact rank reduction for kernels of the form Laurent(r, log r) * exp(q(r)).
+
+    Raises
+    ------
+    SpecError, ValueError, TypeError
+        For an unknown kernel, a dimension the kernel is not defined in, or invalid d or P.
+    """
+    spec = get_spec(kernel)
+    dim = validate_dimension(dim)
+    order = validate_order(order)
+    expression = spec.expression_for(dim)
+    logger.info("deriving expansion of %s, d=%d, P=%d", spec.name, dim, order)
+
+    pairs = radial_index_pairs(dim, order)
+    by_degree: dict[int, list[int]] = {}
+    for j, k in pairs:
+        by_degree.setdefault(k, []).append(j)
+
+    generator = _generator_of(expression) if reduce else None
+    slots: list[Slot] = []
+    radial: list[sympy.Expr] = []
+    coefficients: list[dict[int, sympy.Expr]] = []
+    reduced = False
+
+    for k, powers in sorted(by_degree.items()):
+        columns = [radial_function(spec, dim, order, j, k) for j in powers]
+        factorization = None
+        if generator is not None:
+            factorization = _reduce_degree(columns, generator, spec.parameter_symbols, f"{spec.name} d={dim} k={k}")
+        if factorization is None:
+            pivots = list(range(len(powers)))
+            rows = sympy.eye(len(powers))
+        else:
+            pivots, rows = factorization
+            reduced = reduced or len(pivots) < len(powers)
+        for row, pivot in enumerate(pivots):
+            slots.append(Slot(j=powers[pivot], k=k))
+            radial.append(columns[pivot])
+            coefficients.append({powers[b]: rows[row, b] for b in range(len(powers)) if rows[row, b] != 0})
+
+    order_of_slots = sorted(range(len(slots)), key=lambda index: (slots[index].j, slots[index].k))
+    expansion = Expansion(
+        spec=spec,
+        dim=dim,
+        order=order,
+        kernel=expression,
+        slots=[slots[index] for index in order_of_slots],
+        radial=[radial[index] for index in order_of_slots],
+        source_coefficients=[coefficients[index] for index in order_of_slots],
+        reduced=reduced,
+    )
+    logger.info(
+        "expansion of %s, d=%d, P=%d: %d slots, %d terms (unreduced %d)",
+        spec.name, dim, order, len(expansion.slots), expansion.term_count(), unreduced_term_count(dim, order),
+    )
+    return expansion

@@ -1,0 +1,157 @@
+"""Rendering of an :class:`~codegen.expansion.Expansion` into the source of a Numba module."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from functools import lru_cache
+
+import jinja2
+import numpy as np
+import sympy
+
+from codegen.expansion import Expansion, build_expansion
+from codegen.harmonics import harmonic_table
+from codegen.lowering import lower_expressions, lower_scalar, uses_bessel
+from codegen.specs import R, KernelSpec, SpecError, get_spec
+from templates import TEMPLATE_DIR
+
+logger = logging.getLogger(__name__)
+
+GENERATOR_REVISION = 1
+"""Bump by hand when the generated code changes meaning without the template text changing."""
+
+TEMPLATE_NAME = "module.py.j2"
+
+
+@lru_cache(maxsize=1)
+def generator_version() -> str:
+    """Return '<revision>.<hash of the template text>': stale modules are detected by it."""
+    digest = hashlib.sha256((TEMPLATE_DIR / TEMPLATE_NAME).read_bytes()).hexdigest()[:10]
+    return f"{GENERATOR_REVISION}.{digest}"
+
+
+def module_name(spec: KernelSpec, dim: int, order: int) -> str:
+    """Return the module (and file stem) name of a (kernel, dim, order) module."""
+    return f"{spec.name}_d{dim}_p{order}"
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+
+
+def _array_literal(array: np.ndarray) -> str:
+    return np.array2string(
+        np.asarray(array), separator=", ", threshold=np.inf, max_line_width=100, floatmode="unique"
+    ).replace("\n", "\n    ")
+
+
+def _zero_value(spec: KernelSpec, dim: int, expression: sympy.Expr, names) -> str:
+    """Return the source of K(0): value_at_zero when given, else the limit r -> 0+."""
+    if spec.value_at_zero is not None:
+        value = sympy.Float(spec.value_at_zero)
+    else:
+        value = sympy.limit(expression, R, 0, "+")
+        if not value.is_finite and value.free_symbols == set():
+            raise SpecError(
+                f"kernel {spec.name!r} is singular at r = 0 in dim={dim}; set value_at_zero in the spec "
+                "(the value used on the diagonal of the kernel matrix)"
+            )
+    if spec.is_complex:
+        value = sympy.sympify(value) + 0 * sympy.I
+        code = lower_scalar(value, names)
+        return code if "j" in code else f"complex({code})"
+    return lower_scalar(value, names)
+
+
+def render_expansion(expansion: Expansion, build_kernel: str | None = None) -> str:
+    """Render the Numba module source of an expansion and check that it compiles to bytecode.
+
+    Parameters
+    ----------
+    expansion : Expansion
+    build_kernel : str, optional
+        What ``codegen build --kernel=`` needs to rebuild this module (name or spec path),
+        written into the header.
+    """
+    started = time.perf_counter()
+    spec = expansion.spec
+    dim, order = expansion.dim, expansion.order
+    names = {symbol: f"param_{symbol.name}" for symbol in spec.parameter_symbols}
+
+    kernel_block = lower_expressions([expansion.kernel], [0], names)[0]
+    radial_lowered = lower_expressions(expansion.radial, [slot.j for slot in expansion.slots], names)
+    radial_blocks = []
+    position = 0
+    for block in radial_lowered:
+        if not block.results:
+            continue
+        slots = list(range(position, position + len(block.results)))
+        position += len(block.results)
+        radial_blocks.append(
+            {
+                "j": expansion.slots[slots[0]].j,
+                "temporaries": block.temporaries,
+                "results": list(zip(slots, block.results)),
+            }
+        )
+
+    source_entries = []
+    for index, coefficients in enumerate(expansion.source_coefficients):
+        for power, value in sorted(coefficients.items()):
+            source_entries.append((index, power, lower_scalar(sympy.sympify(value), names)))
+
+    table, offsets, scale = harmonic_table(dim, order)
+    term_offset = [0]
+    for slot in expansion.slots:
+        term_offset.append(term_offset[-1] + int(offsets[slot.k + 1] - offsets[slot.k]))
+    bessel = uses_bessel([expansion.kernel, *expansion.radial])
+    if bessel["besseli"] or bessel["besselj"]:
+        raise SpecError(f"kernel {spec.name!r}: besseli and besselj cannot be rendered for Numba; use besselk")
+
+    context = {
+        "build_kernel": build_kernel or spec.name,
+        "name": spec.name,
+        "dim": dim,
+        "order": order,
+        "spec_hash": spec.spec_hash,
+        "generator_version": generator_version(),
+        "expression": spec.expression_text(dim),
+        "parameters": [(name, repr(float(value))) for name, value in spec.parameters],
+        "parameter_names": list(spec.parameter_names),
+        "is_complex": spec.is_complex,
+        "reduced": expansion.reduced,
+        "value_dtype": "complex128" if spec.is_complex else "float64",
+        "slot_j": _array_literal([slot.j for slot in expansion.slots]),
+        "slot_k": _array_literal([slot.k for slot in expansion.slots]),
+        "slot_count": _array_literal([expansion.slot_count(p) for p in range(order + 1)]),
+        "term_offset": _array_literal(term_offset),
+        "term_count": _array_literal([expansion.term_count(p) for p in range(order + 1)]),
+        "harmonic_offset": _array_literal(offsets),
+        "harmonic_index": _array_literal(table),
+        "source_scale": _array_literal(scale),
+        "n_slots": len(expansion.slots),
+        "kernel_block": kernel_block,
+        "zero_value": _zero_value(spec, dim, expansion.kernel, names),
+        "radial_blocks": radial_blocks,
+        "source_entries": source_entries,
+        "uses_besselk": bessel["besselk"],
+    }
+    source = _environment().get_template(TEMPLATE_NAME).render(**context)
+
+    # Compile to bytecode (nothing runs) so a rendering bug never reaches the disk.
+    compile(source, f"<{spec.name}_d{dim}_p{order}>", "exec")
+    logger.info("rendered %s d=%d P=%d in %.2f s", spec.name, dim, order, time.perf_counter() - started)
+    return source
+
+
+def render_module(kernel: str | KernelSpec, dim: int, order: int, build_kernel: str | None = None) -> str:
+    """Derive and render the module of a kernel: :func:`build_expansion` then :func:`render_expansion`."""
+    spec = get_spec(kernel)
+    return render_expansion(build_expansion(spec, dim, order), build_kernel=build_kernel)
