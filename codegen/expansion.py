@@ -28,6 +28,7 @@ from __future__ import annotations
 import logging
 import random
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import lru_cache
 from math import comb
 
@@ -101,28 +102,62 @@ def unreduced_term_count(dim: int, order: int) -> int:
     return comb(order + dim, dim)
 
 
+class BesselK(sympy.Function):
+    """K_nu(x) with the derivative rule dK_nu/dx = -K_{nu-1}(x) - (nu/x) K_nu(x).
+
+    sympy differentiates besselk into K_{nu-1} and K_{nu+1}, so m derivatives of the Matérn
+    kernel spread over 2m + 1 orders and thousands of terms; this rule only lowers the order,
+    and the m-th derivative of (c r)^nu K_nu(c r) keeps about m/2 terms.
+    """
+
+    nargs = 2
+
+    def fdiff(self, argindex=2):
+        if argindex != 2:
+            raise sympy.ArgumentIndexError(self, argindex)
+        nu, x = self.args
+        return -BesselK(nu - 1, x) - nu / x * BesselK(nu, x)
+
+
 @lru_cache(maxsize=32)
 def kernel_derivatives(spec: KernelSpec, dim: int, order: int) -> tuple[sympy.Expr, ...]:
-    """Return K, K', ..., K^(order) as sympy expressions (expanded when K is of poly-exp type)."""
+    """Return K, K', ..., K^(order) as sympy expressions in compact form.
+
+    Kernels of poly-exp type are expanded (a polynomial times one exponential), as are Bessel
+    kernels (with :class:`BesselK`); rational functions of r are brought to one fraction;
+    anything else is left as differentiated.
+    """
     kernel = spec.expression_for(dim)
+    bessel = kernel.has(sympy.besselk)
+    if bessel:
+        kernel = kernel.replace(sympy.besselk, BesselK)
     derivatives = [kernel]
-    expand = _generator_of(kernel) is not None
+    poly_exp = _generator_of(kernel) is not None
+    rational = not poly_exp and kernel.is_rational_function(R)
     for _ in range(order):
         derivative = sympy.diff(derivatives[-1], R)
-        derivatives.append(sympy.expand(derivative) if expand else derivative)
+        if poly_exp or bessel:
+            derivative = sympy.expand(derivative)
+        elif rational:
+            derivative = sympy.factor(sympy.cancel(derivative), R)
+        derivatives.append(derivative)
     return tuple(derivatives)
+
+
+def radial_coefficients(dim: int, order: int, j: int, k: int) -> dict[int, Fraction]:
+    """Return {m: c_m} with A_jk(r) = sum_m c_m r^(m-j) K^(m)(r); A_00 = K gives {0: 1}."""
+    if j == 0:
+        return {0: Fraction(1)}
+    table = transformation_coefficients(dim, order)
+    return {m: table[(j, k, m)] for m in range(1, j + 1) if (j, k, m) in table}
 
 
 def radial_function(spec: KernelSpec, dim: int, order: int, j: int, k: int) -> sympy.Expr:
     """Return A_jk(r) = sum_m T[j, k, m] r^(m-j) K^(m)(r) (A_00 = K) as a sympy expression."""
     derivatives = kernel_derivatives(spec, dim, order)
-    if j == 0:
-        return derivatives[0]
-    table = transformation_coefficients(dim, order)
     terms = [
-        sympy.Rational(table[(j, k, m)].numerator, table[(j, k, m)].denominator) * R ** (m - j) * derivatives[m]
-        for m in range(1, j + 1)
-        if (j, k, m) in table
+        sympy.Rational(value.numerator, value.denominator) * R ** (m - j) * derivatives[m]
+        for m, value in radial_coefficients(dim, order, j, k).items()
     ]
     return sympy.Add(*terms)
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 import sympy
+from scipy import special
 
 from codegen.expansion import Expansion
 from codegen.harmonics import harmonic_table, reference_harmonics
 from codegen.specs import R
 
-_MODULES = ["scipy", "numpy"]
+_MODULES = [{"BesselK": special.kv}, "scipy", "numpy"]
 
 
 def lambdify_radial(expansion: Expansion):

@@ -2,35 +2,20 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
-from functools import lru_cache
 
 import jinja2
 import numpy as np
 import sympy
 
-from codegen.expansion import Expansion, build_expansion
+from codegen.expansion import Expansion, build_expansion, kernel_derivatives, radial_coefficients
 from codegen.harmonics import harmonic_table
 from codegen.lowering import lower_expressions, lower_scalar, uses_bessel
 from codegen.specs import R, KernelSpec, SpecError, get_spec
-from templates import TEMPLATE_DIR
+from templates import MODULE_TEMPLATE, TEMPLATE_DIR, generator_version
 
 logger = logging.getLogger(__name__)
-
-GENERATOR_REVISION = 1
-"""Bump by hand when the generated code changes meaning without the template text changing."""
-
-TEMPLATE_NAME = "module.py.j2"
-
-
-@lru_cache(maxsize=1)
-def generator_version() -> str:
-    """Return '<revision>.<hash of the template text>': stale modules are detected by it."""
-    digest = hashlib.sha256((TEMPLATE_DIR / TEMPLATE_NAME).read_bytes()).hexdigest()[:10]
-    return f"{GENERATOR_REVISION}.{digest}"
-
 
 def module_name(spec: KernelSpec, dim: int, order: int) -> str:
     """Return the module (and file stem) name of a (kernel, dim, order) module."""
@@ -86,21 +71,15 @@ def render_expansion(expansion: Expansion, build_kernel: str | None = None) -> s
     names = {symbol: f"param_{symbol.name}" for symbol in spec.parameter_symbols}
 
     kernel_block = lower_expressions([expansion.kernel], [0], names)[0]
-    radial_lowered = lower_expressions(expansion.radial, [slot.j for slot in expansion.slots], names)
-    radial_blocks = []
-    position = 0
-    for block in radial_lowered:
-        if not block.results:
-            continue
-        slots = list(range(position, position + len(block.results)))
-        position += len(block.results)
-        radial_blocks.append(
-            {
-                "j": expansion.slots[slots[0]].j,
-                "temporaries": block.temporaries,
-                "results": list(zip(slots, block.results)),
-            }
-        )
+    derivative_list = kernel_derivatives(spec, dim, order)
+    derivative_blocks = [
+        {"m": m, "temporaries": block.temporaries, "result": block.results[0]}
+        for m, block in enumerate(lower_expressions(list(derivative_list), list(range(order + 1)), names))
+    ]
+    coefficient_table = np.zeros((len(expansion.slots), order + 1))
+    for index, slot in enumerate(expansion.slots):
+        for m, value in radial_coefficients(dim, order, slot.j, slot.k).items():
+            coefficient_table[index, m] = float(value)
 
     source_entries = []
     for index, coefficients in enumerate(expansion.source_coefficients):
@@ -111,7 +90,7 @@ def render_expansion(expansion: Expansion, build_kernel: str | None = None) -> s
     term_offset = [0]
     for slot in expansion.slots:
         term_offset.append(term_offset[-1] + int(offsets[slot.k + 1] - offsets[slot.k]))
-    bessel = uses_bessel([expansion.kernel, *expansion.radial])
+    bessel = uses_bessel([expansion.kernel, *derivative_list])
     if bessel["besseli"] or bessel["besselj"]:
         raise SpecError(f"kernel {spec.name!r}: besseli and besselj cannot be rendered for Numba; use besselk")
 
@@ -139,11 +118,12 @@ def render_expansion(expansion: Expansion, build_kernel: str | None = None) -> s
         "n_slots": len(expansion.slots),
         "kernel_block": kernel_block,
         "zero_value": _zero_value(spec, dim, expansion.kernel, names),
-        "radial_blocks": radial_blocks,
+        "derivative_blocks": derivative_blocks,
+        "radial_coefficients": _array_literal(coefficient_table),
         "source_entries": source_entries,
         "uses_besselk": bessel["besselk"],
     }
-    source = _environment().get_template(TEMPLATE_NAME).render(**context)
+    source = _environment().get_template(MODULE_TEMPLATE).render(**context)
 
     # Compile to bytecode (nothing runs) so a rendering bug never reaches the disk.
     compile(source, f"<{spec.name}_d{dim}_p{order}>", "exec")

@@ -1,0 +1,181 @@
+"""Near and far interaction lists of every target leaf.
+
+For a target leaf L (centre c_L, target radius rho_L) and a source node S (centre c_S,
+source radius rho_S), S is *admissible* for L when every target t of L satisfies
+|t - c_S| >= rho_S / eta, that is |c_L - c_S| - rho_L >= rho_S / eta. Then every ratio r'/r in
+the expansion about c_S is at most eta. An admissible S goes to L's far list when its expansion
+meets the accuracy target at its radius (``expandable``) and has enough sources that evaluating
+its moments beats summing them (``worthwhile``); an admissible but small S goes to the near
+list. A non-admissible or non-expandable S is split, and such a leaf goes to the near list. Source
+nodes whose nearest possible point of L is beyond ``cutoff`` are dropped (fast-decaying kernels
+only). Every (target, source) pair is thus counted exactly once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit, prange
+
+from runtime.tree import MAX_DEPTH, Tree
+
+
+@dataclass
+class InteractionLists:
+    """CSR lists per target leaf: leaf i uses far_nodes[far_pointer[i]:far_pointer[i + 1]], same for near."""
+
+    leaves: np.ndarray
+    far_pointer: np.ndarray
+    far_nodes: np.ndarray
+    near_pointer: np.ndarray
+    near_nodes: np.ndarray
+
+    @property
+    def far_count(self) -> int:
+        return int(self.far_nodes.shape[0])
+
+    @property
+    def near_count(self) -> int:
+        return int(self.near_nodes.shape[0])
+
+
+@njit(cache=True)
+def _classify(leaf, center, target_radius, source_range, source_radius, children, eta, expandable,
+              worthwhile, cutoff, far_out, near_out, write):
+    """Walk the source tree for one target leaf; return (n_far, n_near) and fill the lists if ``write``."""
+    dim = center.shape[1]
+    stack = np.empty(2 * MAX_DEPTH + 2, dtype=np.int64)
+    stack[0] = 0
+    top = 1
+    n_far = 0
+    n_near = 0
+    while top > 0:
+        top -= 1
+        node = stack[top]
+        n_sources = source_range[node, 1] - source_range[node, 0]
+        if n_sources == 0:
+            continue
+        total = 0.0
+        for a in range(dim):
+            difference = center[leaf, a] - center[node, a]
+            total += difference * difference
+        distance = np.sqrt(total)
+        if cutoff > 0.0 and distance - target_radius[leaf] - source_radius[node] >= cutoff:
+            continue
+        admissible = distance - target_radius[leaf] >= source_radius[node] / eta
+        if admissible and expandable[node] and worthwhile[node]:
+            if write:
+                far_out[n_far] = node
+            n_far += 1
+        elif (admissible and expandable[node]) or children[node, 0] < 0:
+            if write:
+                near_out[n_near] = node
+            n_near += 1
+        else:
+            stack[top] = children[node, 0]
+            stack[top + 1] = children[node, 1]
+            top += 2
+    return n_far, n_near
+
+
+@njit(parallel=True, cache=True)
+def _count(leaves, center, target_radius, source_range, source_radius, children, eta, expandable, worthwhile,
+           cutoff):
+    far_counts = np.zeros(leaves.shape[0], dtype=np.int64)
+    near_counts = np.zeros(leaves.shape[0], dtype=np.int64)
+    empty = np.empty(0, dtype=np.int64)
+    for i in prange(leaves.shape[0]):
+        n_far, n_near = _classify(leaves[i], center, target_radius, source_range, source_radius, children, eta,
+                                  expandable, worthwhile, cutoff, empty, empty, False)
+        far_counts[i] = n_far
+        near_counts[i] = n_near
+    return far_counts, near_counts
+
+
+@njit(parallel=True, cache=True)
+def _fill(leaves, center, target_radius, source_range, source_radius, children, eta, expandable, worthwhile,
+          cutoff, far_pointer, near_pointer, far_nodes, near_nodes):
+    for i in prange(leaves.shape[0]):
+        _classify(leaves[i], center, target_radius, source_range, source_radius, children, eta, expandable,
+                  worthwhile, cutoff, far_nodes[far_pointer[i]:far_pointer[i + 1]],
+                  near_nodes[near_pointer[i]:near_pointer[i + 1]], True)
+
+
+def build_interactions(
+    tree: Tree,
+    eta: float,
+    expandable: np.ndarray,
+    worthwhile: np.ndarray,
+    cutoff: float = 0.0,
+    leaves: np.ndarray | None = None,
+) -> InteractionLists:
+    """Build the near and far lists of every target leaf (see the module docstring).
+
+    Parameters
+    ----------
+    tree : Tree
+    eta : float
+        Separation ratio in (0, 1): the largest r'/r of any far evaluation.
+    expandable : ndarray of bool, one per node
+        Whether the expansion about this node meets the accuracy target at some order.
+    worthwhile : ndarray of bool, one per node
+        Whether evaluating the node's moments at a target is cheaper than summing its sources.
+    cutoff : float
+        Gap beyond which the kernel is negligible; 0 disables dropping.
+    leaves : ndarray of int64, optional
+        Target leaves to build lists for, in the order the apply loop visits them.
+    """
+    if leaves is None:
+        leaves = tree.target_leaves()
+    arguments = (
+        leaves,
+        tree.center,
+        tree.target_radius,
+        tree.source_range,
+        tree.source_radius,
+        tree.children,
+        float(eta),
+        np.ascontiguousarray(expandable, dtype=np.bool_),
+        np.ascontiguousarray(worthwhile, dtype=np.bool_),
+        float(cutoff),
+    )
+    far_counts, near_counts = _count(*arguments)
+    far_pointer = np.zeros(leaves.shape[0] + 1, dtype=np.int64)
+    near_pointer = np.zeros(leaves.shape[0] + 1, dtype=np.int64)
+    np.cumsum(far_counts, out=far_pointer[1:])
+    np.cumsum(near_counts, out=near_pointer[1:])
+    far_nodes = np.empty(far_pointer[-1], dtype=np.int64)
+    near_nodes = np.empty(near_pointer[-1], dtype=np.int64)
+    _fill(*arguments, far_pointer, near_pointer, far_nodes, near_nodes)
+    return InteractionLists(leaves, far_pointer, far_nodes, near_pointer, near_nodes)
+
+
+@njit(cache=True)
+def estimate_cost(leaves, center, target_radius, target_range, source_range, source_radius, children, eta,
+                  expandable, worthwhile, node_terms, cutoff):
+    """Return (near pairs, far term evaluations, moment term accumulations) of one product.
+
+    Traverses like :func:`build_interactions` without storing the lists, so several separation
+    ratios can be compared before building one.
+    """
+    near_pairs = 0.0
+    far_terms = 0.0
+    used = np.zeros(children.shape[0], dtype=np.bool_)
+    far = np.empty(children.shape[0], dtype=np.int64)
+    near = np.empty(children.shape[0], dtype=np.int64)
+    for i in range(leaves.shape[0]):
+        leaf = leaves[i]
+        n_targets = target_range[leaf, 1] - target_range[leaf, 0]
+        n_far, n_near = _classify(leaf, center, target_radius, source_range, source_radius, children, eta,
+                                  expandable, worthwhile, cutoff, far, near, True)
+        for q in range(n_far):
+            far_terms += n_targets * node_terms[far[q]]
+            used[far[q]] = True
+        for q in range(n_near):
+            near_pairs += n_targets * (source_range[near[q], 1] - source_range[near[q], 0])
+    moment_terms = 0.0
+    for node in range(children.shape[0]):
+        if used[node]:
+            moment_terms += (source_range[node, 1] - source_range[node, 0]) * node_terms[node]
+    return near_pairs, far_terms, moment_terms
