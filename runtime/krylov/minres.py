@@ -294,7 +294,9 @@ class _MinresState:
         delta = np.conj(self.cosine_1[:, cols]) * delta_bar + self.sine_1[:, cols] * diagonal
         gamma_bar = -self.sine_1[:, cols] * delta_bar + self.cosine_1[:, cols] * diagonal
         gamma = np.hypot(np.abs(gamma_bar), beta)
-        singular = gamma == 0
+        # γ_j ≥ β_j, so a γ_j at rounding level needs a breakdown (β_j = 0) and a
+        # projected matrix T + tI that is singular up to rounding.
+        singular = gamma <= BREAKDOWN_RTOL * (self.scale[cols] + np.abs(self.shifts)[:, None])
         safe_gamma = np.where(singular, 1.0, gamma)
         cosine = np.where(singular, 1.0, gamma_bar / safe_gamma)
         sine = np.where(singular, 0.0, beta / safe_gamma)
