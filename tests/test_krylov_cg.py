@@ -32,9 +32,9 @@ def _spd_system(rng, n=40, k=3):
     return matrix, rng.standard_normal((n, k))
 
 
-# CG reaches SOLVE_TOL within its default 10 n iterations on these cases; the
+# CG reaches SOLVE_TOL within its default 10 n iterations on these cases. The
 # Gaussian case with condition number 1e8 is checked separately, because CG
-# (scipy's as well) stalls near 1e-2 there in finite precision.
+# (scipy 1.17's as well) stalls near 1e-2 there in finite precision.
 CG_SOLVABLE_CASES = [case for case in KERNEL_CASES if case[1] <= 1e6]
 
 

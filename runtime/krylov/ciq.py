@@ -23,14 +23,14 @@ __all__ = ["sqrt_matvec", "inv_sqrt_matvec", "ciq_backward", "CIQInfo", "CIQGrad
 
 logger = logging.getLogger(__name__)
 
-# Quadrature nodes by default: the relative quadrature error is about 1e-7 for a
+# Quadrature nodes by default. The relative quadrature error is about 1e-7 for a
 # condition number of 1e6 and 3e-6 for 1e8 (see inv_sqrt_quadrature), below the
-# default MINRES tolerance, and the default of Pleiss et al. (2020).
+# default MINRES tolerance. linear_operator 0.6.1 uses the same default.
 DEFAULT_QUADRATURE_POINTS = 15
 
-# Relative residual of each shifted solve by default. Pleiss et al. (2020) use
-# 1e-4 for sampling; the error of the CIQ result is of the same order times a
-# factor that grows slowly with the condition number (see benchmarks/krylov).
+# Relative residual of each shifted solve by default, as in linear_operator 0.6.1.
+# The error of the CIQ result is of the same order, times a factor that grows
+# slowly with the condition number (measured in benchmarks/krylov).
 DEFAULT_MINRES_TOL = 1e-4
 
 
@@ -333,7 +333,7 @@ def ciq_backward(op, info, grad_output, derivatives=None, *, tol=None, max_iter=
     else:
         factors = -info.weights
     n_quad = info.shifts.size
-    # (Q, n, k) -> (n, Q k) so each derivative sees one block.
+    # Reshape (Q, n, k) to (n, Q k), so each derivative is applied to one block.
     rhs_block = np.moveaxis(rhs_solves, 0, 1).reshape(n, n_quad * k) if derivative_operators else None
     grad_params = np.zeros(len(derivative_operators))
     for index, derivative in enumerate(derivative_operators):

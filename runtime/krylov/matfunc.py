@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 # Sample points on the spectral interval: half Chebyshev points (resolve the
 # ends), half geometric points when the interval is positive (resolve
 # functions like sqrt and x^(-1/2) that vary on a logarithmic scale near 0).
-DEFAULT_SAMPLE_POINTS = 2000
+DEFAULT_SAMPLE_POINTS = 600
 
 # Relative fit error above which the approximation of f is reported as poor:
 # f(K)b cannot be more accurate than the fit on the spectrum.
@@ -107,7 +107,7 @@ def matrix_function(op, f, b, *, diagonal=0.0, eig_bounds=None,
         outside the true spectrum (``sqrt`` near 0).
     bounds_iter : int, default 20
         Lanczos steps of the interval estimate.
-    n_sample_points : int, default 2000
+    n_sample_points : int, default 600
         Points at which ``f`` is sampled for the fit.
     rtol, max_terms
         Passed to the approximator (AAA tolerance, default about ``eps``
