@@ -88,9 +88,12 @@ def test_cg_block_equals_columns():
 def test_cg_block_equals_columns_random(seed, n, k):
     rng = np.random.default_rng(seed)
     matrix, rhs = _spd_system(rng, n=n, k=k)
+    # One column is multiplied by gemv and a block by gemm, so the two runs agree
+    # only to the solver accuracy, cond(A) * tol.
     block = cg(matrix, rhs, tol=1e-8)
     columns = np.column_stack([cg(matrix, rhs[:, c], tol=1e-8).x for c in range(k)])
-    assert np.allclose(block.x, columns, rtol=BLOCK_RTOL, atol=BLOCK_RTOL * np.abs(columns).max())
+    bound = FORWARD_ERROR_SLACK * np.linalg.cond(matrix) * 1e-8
+    assert relative_error(block.x, columns) <= bound
 
 
 def test_cg_zero_rhs_returns_zero():
