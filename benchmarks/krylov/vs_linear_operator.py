@@ -51,6 +51,7 @@ TIGHT_MINRES_TOL = 1e-6
 PROBES = 30
 LANCZOS_STEPS = 50
 THREADS = 2
+PRODUCT_TIMING_REPEATS = 20
 
 
 class CountingDenseOperator(DenseLinearOperator):
@@ -138,8 +139,14 @@ def compare(matrix, rhs, noise, repeats):
         theirs("logdet",
                lambda: float(linear_operator.inv_quad_logdet(torch_system, logdet=True)[1]),
                reference_logdet, absolute_over_n)
+    # Raw product time of each backend, to separate BLAS speed from solver overhead.
+    _, numpy_seconds = best_time(lambda: system @ rhs, PRODUCT_TIMING_REPEATS)
+    torch_matrix = torch.from_numpy(system)
+    torch_vector = torch.from_numpy(rhs)
+    _, torch_seconds = best_time(lambda: torch_matrix @ torch_vector, PRODUCT_TIMING_REPEATS)
+    product_seconds = {"numpy": numpy_seconds, "torch": torch_seconds}
     condition = float(eigenvalues[-1] / eigenvalues[0])
-    return rows, condition
+    return rows, condition, product_seconds
 
 
 def main():
@@ -155,11 +162,14 @@ def main():
     _, matrix, rhs = make_problem(arguments.n, arguments.lengthscale)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        rows, condition = compare(matrix, rhs, arguments.noise, arguments.repeats)
+        rows, condition, product_seconds = compare(matrix, rhs, arguments.noise,
+                                                   arguments.repeats)
 
     print(f"N={arguments.n} lengthscale={arguments.lengthscale} noise={arguments.noise} "
           f"cond={condition:.3e} torch={torch.__version__} "
           f"linear_operator={linear_operator.__version__}")
+    print(f"one product K @ b: numpy {1e3 * product_seconds['numpy']:.2f} ms, "
+          f"torch {1e3 * product_seconds['torch']:.2f} ms (best of {PRODUCT_TIMING_REPEATS})")
     print(f"{'task':<10}{'library':<28}{'error':>11}{'products':>10}{'seconds':>10}")
     for row in rows:
         print(f"{row['task']:<10}{row['library']:<28}{row['error']:>11.2e}{row['products']:>10}"
@@ -183,7 +193,7 @@ def main():
         "lengthscale": arguments.lengthscale, "noise": arguments.noise,
         "condition_number": condition, "torch": torch.__version__,
         "linear_operator": linear_operator.__version__, "machine": machine_summary(),
-        "rows": rows, "ratios": ratios,
+        "product_seconds": product_seconds, "rows": rows, "ratios": ratios,
     })
     print(f"saved {path}")
 
