@@ -117,3 +117,15 @@ def test_matrix_function_nan_rhs():
     with pytest.raises(ValueError, match="b contains NaN"):
         matrix_function(np.eye(3), np.exp, np.array([np.nan, 1.0, 1.0]),
                         approximator=scipy.interpolate.AAA)
+
+
+def test_matrix_function_default_approximator():
+    # runtime.rational.AAA once merged; until then a clear ImportError.
+    try:
+        import runtime.rational  # noqa: F401
+    except ImportError:
+        with pytest.raises(ImportError, match="approximator=scipy.interpolate.AAA"):
+            matrix_function(np.eye(3), np.exp, np.ones(3), eig_bounds=(0.5, 2.0))
+    else:
+        result = matrix_function(np.eye(3), np.exp, np.ones(3), eig_bounds=(0.5, 2.0), tol=SOLVE_TOL)
+        assert np.allclose(result, np.e, rtol=MATFUNC_ERROR_FACTOR * SOLVE_TOL)

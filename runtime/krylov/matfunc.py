@@ -183,7 +183,13 @@ def matrix_function(op, f, b, *, diagonal=0.0, eig_bounds=None,
     fit_tol = check_tolerance(fit_tol, "fit_tol")
     tol = check_tolerance(tol)
     if approximator is None:
-        from runtime.rational import AAA as approximator  # noqa: N813 (class used as factory)
+        try:
+            from runtime.rational import AAA as approximator  # noqa: N813 (class as factory)
+        except ImportError as error:
+            raise ImportError(
+                "matrix_function needs runtime.rational.AAA, which failed to import; pass "
+                "approximator=scipy.interpolate.AAA (same interface) instead"
+            ) from error
 
     # Spectral interval and samples of f on it.
     n_products = 0
