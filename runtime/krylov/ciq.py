@@ -185,8 +185,8 @@ def inv_sqrt_matvec(op, b, *, diagonal=0.0, n_quad=DEFAULT_QUADRATURE_POINTS,
     error is the quadrature error (set by ``n_quad`` and the interval) plus the
     solver error (set by ``tol``).
 
-    NOTE: no preconditioner is supported; with one, CIQ gives a non-symmetric
-    square root (Pleiss et al. 2020, Section 4), which is not implemented.
+    NOTE: no preconditioner is supported. A preconditioned CIQ (as in
+    linear_operator 0.6.1) returns a non-symmetric square root instead.
 
     References
     ----------
@@ -281,7 +281,7 @@ def ciq_backward(op, info, grad_output, derivatives=None, *, tol=None, max_iter=
     ----------
     .. [1] G. Pleiss, M. Jankowiak, D. Eriksson, A. Damle and J. R. Gardner,
        "Fast matrix square roots with applications to Gaussian processes and
-       Bayesian optimization", NeurIPS (2020), Section 3.3. arXiv:2006.11267
+       Bayesian optimization", NeurIPS (2020). arXiv:2006.11267
     """
     if not isinstance(info, CIQInfo):
         raise TypeError(
