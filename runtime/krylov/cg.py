@@ -126,7 +126,7 @@ def cg(op, b, *, diagonal=0.0, tol=1e-5, max_iter=None, x0=None, preconditioner=
     References
     ----------
     .. [1] Y. Saad, "Iterative Methods for Sparse Linear Systems", 2nd ed., SIAM
-       (2003), Algorithm 9.1. doi:10.1137/1.9780898718003
+       (2003), preconditioned CG. doi:10.1137/1.9780898718003
     """
     linear_operator = as_operator(op)
     n = linear_operator.shape[0]

@@ -145,10 +145,10 @@ def lanczos(op, v0, num_iter, *, diagonal=0.0, reorthogonalize=False, return_bas
     References
     ----------
     .. [1] G. H. Golub and G. Meurant, "Matrices, Moments and Quadrature with
-       Applications", Princeton University Press (2010), Chapter 4.
+       Applications", Princeton University Press (2010).
        doi:10.1515/9781400833887
     .. [2] Y. Saad, "Iterative Methods for Sparse Linear Systems", 2nd ed., SIAM
-       (2003), Algorithm 6.15. doi:10.1137/1.9780898718003
+       (2003), symmetric Lanczos. doi:10.1137/1.9780898718003
     """
     linear_operator = as_operator(op)
     n = linear_operator.shape[0]

@@ -171,7 +171,7 @@ def matrix_function(op, f, b, *, diagonal=0.0, eig_bounds=None,
        rational approximation", SIAM J. Sci. Comput. 40(3) (2018) A1494-A1522.
        doi:10.1137/16M1106122
     .. [2] N. J. Higham, "Functions of Matrices: Theory and Computation", SIAM
-       (2008), Chapter 4. doi:10.1137/1.9780898717778
+       (2008). doi:10.1137/1.9780898717778
     """
     linear_operator = as_operator(op)
     n = linear_operator.shape[0]

@@ -82,7 +82,7 @@ class BlockJacobi(LinearOperator):
     References
     ----------
     .. [1] Y. Saad, "Iterative Methods for Sparse Linear Systems", 2nd ed., SIAM
-       (2003), Section 12.2 (Jacobi and block Jacobi preconditioners).
+       (2003), chapters on preconditioning (block Jacobi).
        doi:10.1137/1.9780898718003
     """
 

@@ -178,7 +178,7 @@ def logdet(op, *, diagonal=0.0, n_probes=DEFAULT_PROBES, num_iter=DEFAULT_LOGDET
        stochastic Lanczos quadrature", SIAM J. Matrix Anal. Appl. 38(4) (2017)
        1075-1099. doi:10.1137/16M1104974
     .. [2] G. H. Golub and G. Meurant, "Matrices, Moments and Quadrature with
-       Applications", Princeton University Press (2010), Chapter 6.
+       Applications", Princeton University Press (2010).
        doi:10.1515/9781400833887
     """
     linear_operator = as_operator(op)

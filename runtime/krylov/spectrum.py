@@ -112,15 +112,15 @@ def eigenvalue_bounds(op, *, diagonal=0.0, num_iter=DEFAULT_BOUNDS_ITERATIONS, r
         \\text{lower} = \\max(θ_1 - r_1, \\min D)
 
     when ``θ_1 - r_1 > 0``, and ``max(min D, 10⁻³ θ_1)`` otherwise. Each interval
-    ``[θ_i - r_i, θ_i + r_i]`` contains an eigenvalue (Kahan–Parlett), which
+    ``[θ_i - r_i, θ_i + r_i]`` contains an eigenvalue (residual bound), which
     makes the upper bound safe once the top Ritz value has settled. The lower
     bound is a heuristic: eigenvalues below ``θ_1`` that the Krylov space has not
     yet found are missed. Pass explicit bounds to the solvers when they are known.
 
     References
     ----------
-    .. [1] B. N. Parlett, "The Symmetric Eigenvalue Problem", SIAM (1998),
-       Theorem 4.5.1. doi:10.1137/1.9781611971163
+    .. [1] B. N. Parlett, "The Symmetric Eigenvalue Problem", SIAM (1998).
+       doi:10.1137/1.9781611971163
     """
     linear_operator = as_operator(op)
     n = linear_operator.shape[0]
