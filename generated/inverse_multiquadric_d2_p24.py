@@ -4,7 +4,7 @@
 # dim: 2
 # order: 24
 # spec-hash: a760526580b5e5b9
-# generator-version: 1.757e9f14cf
+# generator-version: 1.4520b34cd8
 """FKT module of the inverse_multiquadric kernel in 2 dimension(s), expansion order up to 24.
 
 K(r) = 1/sqrt(r^2 + c^2)
@@ -29,7 +29,7 @@ MAX_ORDER = 24
 PARAMETER_NAMES = ("c",)
 PARAMETER_DEFAULTS = (1.0,)
 SPEC_HASH = "a760526580b5e5b9"
-GENERATOR_VERSION = "1.757e9f14cf"
+GENERATOR_VERSION = "1.4520b34cd8"
 EXPRESSION = "1/sqrt(r^2 + c^2)"
 IS_COMPLEX = False
 REDUCED = False
@@ -1648,7 +1648,7 @@ _SQRT2 = 1.4142135623730951
 
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def kernel(r, params):
     """K(r) at distance r >= 0 (value_at_zero or the limit at r = 0)."""
     param_c = params[0]
@@ -1657,7 +1657,7 @@ def kernel(r, params):
     return (1.0/np.sqrt((param_c*param_c) + (r*r)))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def derivatives(r, p, params, out):
     """Write the derivatives K^(m)(r), m <= p, into out[:p + 1]."""
     param_c = params[0]
@@ -1813,7 +1813,7 @@ def derivatives(r, p, params, out):
         return
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def radial(r, p, params, derivative_values, out):
     """Write the radial functions A_jk(r) = sum_m c[s, m] r^(m-j) K^(m)(r) of the slots used at order p."""
     derivatives(r, p, params, derivative_values)
@@ -1829,7 +1829,7 @@ def radial(r, p, params, derivative_values, out):
         out[s] = total
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def source_coefficients(params):
     """Return C with source polynomial of slot s equal to sum_e C[s, e] r'^e."""
     param_c = params[0]
@@ -2006,7 +2006,7 @@ def source_coefficients(params):
     return c
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def harmonic_workspace():
     """Allocate the scratch arrays of :func:`harmonics` (one set per thread)."""
     gegenbauer = np.empty((1, MAX_ORDER + 1, MAX_ORDER + 1))
@@ -2015,7 +2015,7 @@ def harmonic_workspace():
     return gegenbauer, sine_powers, azimuth
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def harmonics(unit, p, gegenbauer, sine_powers, azimuth, out):
     """Write the unnormalized real harmonics of degree <= p at a unit vector into out."""
     out[0] = 1.0
@@ -2028,7 +2028,7 @@ def harmonics(unit, p, gegenbauer, sine_powers, azimuth, out):
 
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _source_polynomials(rp, p, coefficients, powers, out):
     """out[s] = sum_{e <= p} coefficients[s, e] rp^e for the slots used at order p."""
     powers[0] = 1.0
@@ -2041,7 +2041,7 @@ def _source_polynomials(rp, p, coefficients, powers, out):
         out[s] = total
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _accumulate_moments(points, index, centers, node, weights, p, coefficients, unit, harmonic_values, gegenbauer,
                         sine_powers, azimuth, powers, source_values, moments, start):
     """Add the moments of source ``index`` about the centre of ``node`` to moments[start:start + n_terms].
@@ -2076,7 +2076,7 @@ def _accumulate_moments(points, index, centers, node, weights, p, coefficients, 
             term += 1
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _evaluate_moments(points, index, centers, node, p, params, moments, start, unit, harmonic_values, gegenbauer,
                       sine_powers, azimuth, derivative_values, radial_values, result):
     """Add the far field of moments[start:start + n_terms] about the centre of ``node`` at target
@@ -2116,7 +2116,7 @@ def _evaluate_moments(points, index, centers, node, p, params, moments, start, u
             term += 1
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _distance(a, i, b, j):
     total = 0.0
     for axis in range(DIMENSION):
@@ -2125,7 +2125,7 @@ def _distance(a, i, b, j):
     return math.sqrt(total)
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def kernel_matrix(targets, sources, params):
     """Return the dense block K(|t_i - s_j|) (n_targets, n_sources) of VALUE_DTYPE."""
     out = np.empty((targets.shape[0], sources.shape[0]), dtype=VALUE_DTYPE)
@@ -2135,7 +2135,7 @@ def kernel_matrix(targets, sources, params):
     return out
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def direct_sum(targets, sources, weights, params, out):
     """Add sum_j K(|t_i - s_j|) weights[j] to out[i] for every target: the exact O(N M) product."""
     n_rhs = weights.shape[1]
@@ -2152,7 +2152,7 @@ def direct_sum(targets, sources, weights, params, out):
                     out[i, q] += value * weights[j, q]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def expansion_values(targets, sources, p, params):
     """Evaluate the order-p expansion of K(|t_i - s_i|) about the origin for paired rows."""
     n = targets.shape[0]
@@ -2179,7 +2179,7 @@ def expansion_values(targets, sources, p, params):
     return values
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def compute_moments(params, sources, weights, nodes, node_order, node_source_range, node_center, moment_start,
                     moments):
     """Fill the moments of each node in ``nodes`` about its centre, at the node's own order.
@@ -2205,7 +2205,7 @@ def compute_moments(params, sources, weights, nodes, node_order, node_source_ran
                                 gegenbauer, sine_powers, azimuth, powers, source_values, moments, start)
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def apply_leaves(params, targets, sources, weights, leaves, node_target_range, node_source_range, node_center,
                  node_order, far_pointer, far_nodes, near_pointer, near_nodes, moment_start, moments, out):
     """Add near (direct) and far (moment) contributions to out for the targets of each leaf.
@@ -2250,7 +2250,7 @@ def apply_leaves(params, targets, sources, weights, leaves, node_target_range, n
                                       derivative_values, radial_values, out)
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def near_blocks(params, targets, sources, leaves, node_target_range, node_source_range, near_pointer, near_nodes,
                 block_offset, values):
     """Store the dense near-field blocks K[leaf targets, node sources] row-major at values[block_offset[q]:]."""

@@ -51,20 +51,20 @@ class ErrorModel:
     errors: np.ndarray
 
     def error(self, p: int, eta: float, radius) -> np.ndarray:
-        """Modelled error at order p and each radius, interpolated log-log between sampled radii."""
+        """Modelled error at order p and each radius (see :meth:`errors_by_order`)."""
         return self.errors_by_order(eta, radius)[p]
 
     def errors_by_order(self, eta: float, radius) -> np.ndarray:
-        """Modelled errors (P + 1, n) for all orders at each radius (clamped to the sampled range)."""
+        """Modelled errors (P + 1, n) for all orders at each radius.
+
+        Each radius reads the next larger sampled radius (a factor at most sqrt(2) above), which
+        over-estimates the error of kernels whose error grows with the radius, never under.
+        """
         if eta not in ETAS:
             raise ValueError(f"eta must be one of the modelled separation ratios {ETAS}, got {eta!r}")
         table = self.errors[:, ETAS.index(eta), :]
-        # Infinite or NaN entries (a kernel that overflowed) count as hopeless: 1e300.
-        finite = np.where(np.isfinite(table), table, 1e300)
-        logs = np.log(np.maximum(finite, np.finfo(float).tiny))
-        position = np.log(np.clip(np.atleast_1d(np.asarray(radius, dtype=float)), RADII[0], RADII[-1]))
-        grid = np.log(RADII)
-        return np.exp(np.stack([np.interp(position, grid, row) for row in logs]))
+        position = np.searchsorted(RADII, np.atleast_1d(np.asarray(radius, dtype=float)), side="left")
+        return table[:, np.clip(position, 0, len(RADII) - 1)]
 
     def orders_for(self, eta: float, radius, target: float, order: int | None = None) -> np.ndarray:
         """Smallest order (or the given ``order``) whose error at each radius is <= target; -1 if none."""
@@ -146,9 +146,11 @@ grows with the leaf size, far work with M, and this ratio balanced them in the b
 MIN_LEAF_SIZE = 32
 MAX_LEAF_SIZE = 1024
 
-PAIR_TOLERANCE_FACTOR = 1.0
-"""Worst-case pair error allowed, as a multiple of tol. Errors of many pairs partly cancel, so
-the measured product error is usually well below the worst pair error."""
+PAIR_TOLERANCE_FACTOR = 0.25
+"""Worst-case pair error allowed, as a multiple of tol. Errors of the far nodes of one target can
+add up, so the product error can exceed the worst pair error: with a factor of 0.5, a sweep of
+every built-in kernel (d = 1, 2, 3; uniform, two-bump and ring data; tol 1e-3 and 1e-6;
+standard normal weights) reached 1.3 tol for Matérn-3/2 in 1-D; 0.25 keeps that below tol."""
 
 NEAR_PAIR_COST = 1.0
 FAR_TERM_COST = 0.5

@@ -270,6 +270,11 @@ class FKT(LinearOperator):
         result *= self.variance
         if self.diagonal is not None:
             result += self.diagonal[:, None] * weights
+        if not np.isfinite(result).all():
+            raise FloatingPointError(
+                f"{self!r} produced NaN or Inf from finite weights; this is a bug in fkt, please report it "
+                "with the points (or use runtime.direct_sum meanwhile)"
+            )
         return result
 
     def _tree_product(self, weights):

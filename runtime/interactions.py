@@ -63,7 +63,9 @@ def _classify(leaf, center, target_radius, source_range, source_radius, children
         distance = np.sqrt(total)
         if cutoff > 0.0 and distance - target_radius[leaf] - source_radius[node] >= cutoff:
             continue
-        admissible = distance - target_radius[leaf] >= source_radius[node] / eta
+        # Strict positivity keeps targets off the centre of a zero-radius (single-point) node.
+        gap = distance - target_radius[leaf]
+        admissible = gap > 0.0 and gap >= source_radius[node] / eta
         if admissible and expandable[node] and worthwhile[node]:
             if write:
                 far_out[n_far] = node
