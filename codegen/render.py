@@ -76,10 +76,12 @@ def render_expansion(expansion: Expansion, build_kernel: str | None = None) -> s
         {"m": m, "temporaries": block.temporaries, "result": block.results[0]}
         for m, block in enumerate(lower_expressions(list(derivative_list), list(range(order + 1)), names))
     ]
-    coefficient_table = np.zeros((len(expansion.slots), order + 1))
-    for index, slot in enumerate(expansion.slots):
-        for m, value in radial_coefficients(dim, order, slot.j, slot.k).items():
-            coefficient_table[index, m] = float(value)
+    radial_pointer, radial_power, radial_value = [0], [], []
+    for slot in expansion.slots:
+        for m, value in sorted(radial_coefficients(dim, order, slot.j, slot.k).items()):
+            radial_power.append(m)
+            radial_value.append(float(value))
+        radial_pointer.append(len(radial_power))
 
     source_entries = []
     for index, coefficients in enumerate(expansion.source_coefficients):
@@ -119,7 +121,9 @@ def render_expansion(expansion: Expansion, build_kernel: str | None = None) -> s
         "kernel_block": kernel_block,
         "zero_value": _zero_value(spec, dim, expansion.kernel, names),
         "derivative_blocks": derivative_blocks,
-        "radial_coefficients": _array_literal(coefficient_table),
+        "radial_pointer": _array_literal(np.array(radial_pointer, dtype=np.int64)),
+        "radial_power": _array_literal(np.array(radial_power, dtype=np.int64)),
+        "radial_value": _array_literal(np.array(radial_value, dtype=np.float64)),
         "source_entries": source_entries,
         "uses_besselk": bessel["besselk"],
     }

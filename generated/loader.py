@@ -102,7 +102,9 @@ def _import_file(path: Path, name: str) -> ModuleType:
         return module
 
 
-def load(kernel, dim: int, order: int | None = None, *, directory=None, rebuild: bool = False) -> ModuleType:
+def load(
+    kernel, dim: int, order: int | None = None, *, directory=None, rebuild: bool = False, shipped: bool = True
+) -> ModuleType:
     """Return the generated module of a kernel, building it when missing or stale.
 
     Parameters
@@ -118,6 +120,9 @@ def load(kernel, dim: int, order: int | None = None, *, directory=None, rebuild:
         Where to look for and build non-shipped modules; default :func:`cache_directory`.
     rebuild : bool
         Build again even if a fresh module exists.
+    shipped : bool
+        Use a fresh module shipped in this package when there is one (default); False always
+        uses (and if needed builds) the one in ``directory``.
 
     Raises
     ------
@@ -146,7 +151,7 @@ def load(kernel, dim: int, order: int | None = None, *, directory=None, rebuild:
     stem = module_name(spec, dim, order)
     version = generator_version()
     shipped = PACKAGE_DIR / f"{stem}.py"
-    if not rebuild and spec.name in BUILTIN_KERNELS and BUILTIN_KERNELS[spec.name] == spec:
+    if shipped and not rebuild and spec.name in BUILTIN_KERNELS and BUILTIN_KERNELS[spec.name] == spec:
         if is_fresh(shipped, spec.spec_hash, version):
             return _import_file(shipped, f"generated.{stem}")
         if shipped.exists():

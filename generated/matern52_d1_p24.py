@@ -4,7 +4,7 @@
 # dim: 1
 # order: 24
 # spec-hash: 6f46a5edbf53a99b
-# generator-version: 1.4520b34cd8
+# generator-version: 1.a02e3eecca
 """FKT module of the matern52 kernel in 1 dimension(s), expansion order up to 24.
 
 K(r) = (1 + sqrt(5)*r + 5*r^2/3)*exp(-sqrt(5)*r)
@@ -28,7 +28,7 @@ MAX_ORDER = 24
 PARAMETER_NAMES = ()
 PARAMETER_DEFAULTS = ()
 SPEC_HASH = "6f46a5edbf53a99b"
-GENERATOR_VERSION = "1.4520b34cd8"
+GENERATOR_VERSION = "1.a02e3eecca"
 EXPRESSION = "(1 + sqrt(5)*r + 5*r^2/3)*exp(-sqrt(5)*r)"
 IS_COMPLEX = False
 REDUCED = True
@@ -41,49 +41,14 @@ SLOT_COUNT = np.array([1, 2, 3, 4, 5, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 
 # Terms of slot s occupy TERM_OFFSET[s]:TERM_OFFSET[s + 1], one per harmonic of degree SLOT_K[s].
 TERM_OFFSET = np.array([0, 1, 2, 3, 4, 5, 6], dtype=np.int64)
 TERM_COUNT = np.array([1, 2, 3, 4, 5, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6], dtype=np.int64)
-# RADIAL_COEFFICIENTS[s, m]: exact transformation coefficients T[j, k, m] of slot s, as float64.
-RADIAL_COEFFICIENTS = np.array([[ 1.                  ,  0.                  ,  0.                  ,  0.                  ,
-       0.                  ,  0.                  ,  0.                  ,  0.                  ,
-       0.                  ,  0.                  ,  0.                  ,  0.                  ,
-       0.                  ,  0.                  ,  0.                  ,  0.                  ,
-       0.                  ,  0.                  ,  0.                  ,  0.                  ,
-       0.                  ,  0.                  ,  0.                  ,  0.                  ,
-       0.                  ],
-     [ 0.                  , -1.                  ,  0.                  ,  0.                  ,
-       0.                  ,  0.                  ,  0.                  ,  0.                  ,
-       0.                  ,  0.                  ,  0.                  ,  0.                  ,
-       0.                  ,  0.                  ,  0.                  ,  0.                  ,
-       0.                  ,  0.                  ,  0.                  ,  0.                  ,
-       0.                  ,  0.                  ,  0.                  ,  0.                  ,
-       0.                  ],
-     [ 0.                  ,  0.                  ,  0.5                 ,  0.                  ,
-       0.                  ,  0.                  ,  0.                  ,  0.                  ,
-       0.                  ,  0.                  ,  0.                  ,  0.                  ,
-       0.                  ,  0.                  ,  0.                  ,  0.                  ,
-       0.                  ,  0.                  ,  0.                  ,  0.                  ,
-       0.                  ,  0.                  ,  0.                  ,  0.                  ,
-       0.                  ],
-     [ 0.                  ,  0.                  ,  0.                  , -0.16666666666666666 ,
-       0.                  ,  0.                  ,  0.                  ,  0.                  ,
-       0.                  ,  0.                  ,  0.                  ,  0.                  ,
-       0.                  ,  0.                  ,  0.                  ,  0.                  ,
-       0.                  ,  0.                  ,  0.                  ,  0.                  ,
-       0.                  ,  0.                  ,  0.                  ,  0.                  ,
-       0.                  ],
-     [ 0.                  ,  0.                  ,  0.                  ,  0.                  ,
-       0.041666666666666664,  0.                  ,  0.                  ,  0.                  ,
-       0.                  ,  0.                  ,  0.                  ,  0.                  ,
-       0.                  ,  0.                  ,  0.                  ,  0.                  ,
-       0.                  ,  0.                  ,  0.                  ,  0.                  ,
-       0.                  ,  0.                  ,  0.                  ,  0.                  ,
-       0.                  ],
-     [ 0.                  ,  0.                  ,  0.                  ,  0.                  ,
-       0.                  , -0.008333333333333333,  0.                  ,  0.                  ,
-       0.                  ,  0.                  ,  0.                  ,  0.                  ,
-       0.                  ,  0.                  ,  0.                  ,  0.                  ,
-       0.                  ,  0.                  ,  0.                  ,  0.                  ,
-       0.                  ,  0.                  ,  0.                  ,  0.                  ,
-       0.                  ]], dtype=np.float64)
+# Slot s combines RADIAL_VALUE[q] * r^m K^(m)(r) with m = RADIAL_POWER[q], q in RADIAL_POINTER[s]:RADIAL_POINTER[s + 1]:
+# the nonzero transformation coefficients T[j, k, m], rounded to float64.
+RADIAL_POINTER = np.array([0, 1, 2, 3, 4, 5, 6], dtype=np.int64)
+RADIAL_POWER = np.array([0, 1, 2, 3, 4, 5], dtype=np.int64)
+RADIAL_VALUE = np.array([ 1.                  , -1.                  ,  0.5                 , -0.16666666666666666 ,
+      0.041666666666666664, -0.008333333333333333], dtype=np.float64)
+# 1/n for the Gegenbauer recurrence, so the hot loop multiplies instead of dividing.
+_RECIPROCALS = 1.0 / np.maximum(np.arange(MAX_ORDER + 2, dtype=np.float64), 1.0)
 
 # Harmonics of degree k occupy HARMONIC_OFFSET[k]:HARMONIC_OFFSET[k + 1].
 HARMONIC_OFFSET = np.array([0, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2], dtype=np.int64)
@@ -231,19 +196,27 @@ def derivatives(r, p, params, out):
 
 
 @njit(cache=True, error_model="numpy")
-def radial(r, p, params, derivative_values, out):
-    """Write the radial functions A_jk(r) = sum_m c[s, m] r^(m-j) K^(m)(r) of the slots used at order p."""
-    derivatives(r, p, params, derivative_values)
+def radial(r, p, params, work, out):
+    """Write the radial functions A_jk(r) = r^-j sum_m c[s, m] r^m K^(m)(r) of the slots used at order p.
+
+    ``work`` holds 2 (MAX_ORDER + 1) values: the scaled derivatives r^m K^(m)(r), then r^-j.
+    """
+    derivatives(r, p, params, work)
     inverse = 1.0 / r
+    power = 1.0
+    inverse_power = 1.0
+    offset = MAX_ORDER + 1
+    work[offset] = 1.0
+    for m in range(1, p + 1):
+        power *= r
+        inverse_power *= inverse
+        work[m] *= power
+        work[offset + m] = inverse_power
     for s in range(SLOT_COUNT[p]):
-        total = derivative_values[0] * 0.0
-        scale = 1.0
-        for m in range(SLOT_J[s], -1, -1):
-            c = RADIAL_COEFFICIENTS[s, m]
-            if c != 0.0:
-                total += c * scale * derivative_values[m]
-            scale *= inverse
-        out[s] = total
+        total = work[0] * 0.0
+        for q in range(RADIAL_POINTER[s], RADIAL_POINTER[s + 1]):
+            total += RADIAL_VALUE[q] * work[RADIAL_POWER[q]]
+        out[s] = total * work[offset + SLOT_J[s]]
 
 
 @njit(cache=True, error_model="numpy")
@@ -470,7 +443,7 @@ def expansion_values(targets, sources, p, params):
     powers = np.empty(MAX_ORDER + 1)
     source_values = np.empty(SLOT_J.shape[0], dtype=VALUE_DTYPE)
     radial_values = np.empty(SLOT_J.shape[0], dtype=VALUE_DTYPE)
-    derivative_values = np.empty(MAX_ORDER + 1, dtype=VALUE_DTYPE)
+    derivative_values = np.empty(2 * (MAX_ORDER + 1), dtype=VALUE_DTYPE)
     moments = np.empty((TERM_COUNT[MAX_ORDER], 1), dtype=VALUE_DTYPE)
     weight = np.ones((sources.shape[0], 1), dtype=VALUE_DTYPE)
     result = np.zeros((n, 1), dtype=VALUE_DTYPE)
@@ -547,7 +520,7 @@ def apply_leaves(params, targets, sources, weights, leaves, node_target_range, n
             unit = np.empty(DIMENSION)
             harmonic_values = np.empty(HARMONIC_OFFSET[MAX_ORDER + 1])
             radial_values = np.empty(SLOT_J.shape[0], dtype=VALUE_DTYPE)
-            derivative_values = np.empty(MAX_ORDER + 1, dtype=VALUE_DTYPE)
+            derivative_values = np.empty(2 * (MAX_ORDER + 1), dtype=VALUE_DTYPE)
             for t in range(t0, t1):
                 for q in range(far_pointer[i], far_pointer[i + 1]):
                     node = far_nodes[q]

@@ -17,7 +17,7 @@ from scipy.sparse.linalg import LinearOperator
 
 from runtime import accuracy
 from runtime.apply_stored import apply_near_stored, near_block_offsets
-from runtime.interactions import InteractionLists, build_interactions, estimate_cost
+from runtime.interactions import InteractionLists, build_interactions, estimate_work
 from runtime.kernels import parameter_array, resolve_module
 from runtime.tree import Tree, build_tree
 from runtime.validation import (
@@ -39,7 +39,17 @@ DEFAULT_MEMORY_BUDGET = 2 * 1024**3
 """Bytes of stored near-field blocks allowed by default (also capped at a quarter of the RAM)."""
 
 LEAF_ORDER_SEED = 7
-"""Seed of the shuffle of target leaves that balances the parallel loop."""
+"""Seed of the shuffles that balance the parallel loops."""
+
+LEAF_CHUNK = 16
+"""Target leaves are processed in runs of this many neighbours (sharing far nodes, so their
+moments stay in cache), and the runs are shuffled to balance the static parallel split."""
+
+
+def _chunk_shuffled(leaves: np.ndarray) -> np.ndarray:
+    chunks = [leaves[start : start + LEAF_CHUNK] for start in range(0, leaves.shape[0], LEAF_CHUNK)]
+    order = np.random.default_rng(LEAF_ORDER_SEED).permutation(len(chunks))
+    return np.concatenate([chunks[i] for i in order]) if chunks else leaves
 
 
 def _available_memory() -> int:
@@ -114,6 +124,7 @@ class FKT(LinearOperator):
         leaf_size = optional_int(leaf_size, "leaf_size", 1)
         if eta is not None:
             eta = tolerance(eta, "eta")
+        self._kernel_argument = kernel
         self.module = resolve_module(kernel, dim, order)
         self.kernel_name = self.module.KERNEL_NAME
         self.params = parameter_array(self.module, params)
@@ -174,50 +185,55 @@ class FKT(LinearOperator):
         module = self.module
         model = accuracy.error_model(module, self.params)
         self.cutoff = accuracy.cutoff_radius(module, self.params, self.tol, self.shape[1])
-        target = self.tol * accuracy.PAIR_TOLERANCE_FACTOR
+        target = self.tol * accuracy.PAIR_TOLERANCE_FACTOR[self.dim]
         targets = None if self.square else self._targets
 
-        # Size the leaves for the expansion at one length scale, then compare the estimated work
-        # of every separation ratio on that tree, and resize the leaves for the chosen one.
-        first_leaf = leaf_size or accuracy.leaf_size_for(int(module.TERM_COUNT[module.MAX_ORDER // 2]))
-        tree = build_tree(self._sources, targets, first_leaf)
-        leaves = tree.target_leaves()
-        candidates = [eta] if eta is not None else list(accuracy.ETAS)
+        # One tree with small leaves; each candidate leaf size truncates it. The estimated work of
+        # every (separation ratio, leaf size) pair decides.
         if eta is not None and eta not in accuracy.ETAS:
             raise ValueError(f"eta must be one of {accuracy.ETAS} (the separation ratios of the error model), got {eta}")
-        costs = {}
-        for candidate in candidates:
-            plan = self._plan(tree, model, candidate, target, order)
-            near, far, moments = estimate_cost(
-                leaves, tree.center, tree.target_radius, tree.target_range, tree.source_range, tree.source_radius,
-                tree.children, candidate, plan[1], plan[2], plan[3], self.cutoff,
-            )
-            costs[candidate] = (
-                accuracy.NEAR_PAIR_COST * near + accuracy.FAR_TERM_COST * far + accuracy.MOMENT_TERM_COST * moments
-            )
-            logger.debug("eta=%.2f: %.3g near pairs, %.3g far terms, %.3g moment terms", candidate, near, far, moments)
-        self.eta = min(costs, key=costs.get)
-        node_order, expandable, worthwhile, node_terms = self._plan(tree, model, self.eta, target, order)
-
-        if leaf_size is None:
-            leaf_parents = np.unique(tree.parent[tree.is_leaf & (tree.parent >= 0)])
-            typical = node_terms[leaf_parents][node_terms[leaf_parents] > 0]
-            wanted = accuracy.leaf_size_for(int(np.median(typical))) if typical.size else first_leaf
-            if not 0.67 <= wanted / first_leaf <= 1.5:
-                tree = build_tree(self._sources, targets, wanted)
-                node_order, expandable, worthwhile, node_terms = self._plan(tree, model, self.eta, target, order)
-            leaf_size = wanted
-        self.leaf_size = leaf_size
+        sizes = [leaf_size] if leaf_size is not None else list(accuracy.LEAF_SIZES)
+        full_tree = build_tree(self._sources, targets, min(sizes))
+        itemsize = np.dtype(self.dtype).itemsize
+        best = None
+        for candidate_eta in [eta] if eta is not None else list(accuracy.ETAS):
+            plan = self._plan(full_tree, model, candidate_eta, target, order)
+            for size in sizes:
+                tree = full_tree.truncated(size)
+                near, evaluations, terms, moments = estimate_work(
+                    tree.target_leaves(), tree.center, tree.target_radius, tree.target_range, tree.source_range,
+                    tree.source_radius, tree.children, candidate_eta, plan[1], plan[2], plan[3], self.cutoff,
+                )
+                near_cost = (
+                    accuracy.NEAR_STORED_PAIR_COST if near * itemsize <= self.memory_budget else accuracy.NEAR_PAIR_COST
+                )
+                cost = (
+                    near * near_cost
+                    + evaluations * accuracy.FAR_EVALUATION_COST
+                    + terms * accuracy.FAR_TERM_COST
+                    + moments * accuracy.MOMENT_TERM_COST
+                )
+                logger.debug(
+                    "eta=%.2f leaf=%d: %.3g near pairs, %.3g far evaluations, %.3g far terms, %.3g moment terms",
+                    candidate_eta, size, near, evaluations, terms, moments,
+                )
+                if best is None or cost < best[0]:
+                    best = (cost, candidate_eta, size, plan)
+        _, self.eta, self.leaf_size, plan = best
+        node_order, expandable, worthwhile, _ = plan
+        tree = full_tree.truncated(self.leaf_size)
         self.node_order = node_order
-        self.order = int(node_order.max()) if (node_order >= 0).any() else None
+        active_orders = node_order[tree.active & (node_order >= 0)]
+        self.order = int(active_orders.max()) if active_orders.size else None
 
-        leaves = tree.target_leaves()
-        np.random.default_rng(LEAF_ORDER_SEED).shuffle(leaves)
+        leaves = _chunk_shuffled(tree.target_leaves())
         lists = build_interactions(tree, self.eta, expandable, worthwhile, self.cutoff, leaves)
         self.tree, self.lists = tree, lists
 
         # Moments of node n occupy rows moment_start[n]:moment_start[n] + TERM_COUNT[order[n]].
+        # Nodes are shuffled so the static split of the parallel loop gets big and small nodes alike.
         self._moment_nodes = np.unique(lists.far_nodes)
+        np.random.default_rng(LEAF_ORDER_SEED).shuffle(self._moment_nodes)
         self._moment_start = np.full(tree.n_nodes, -1, dtype=np.int64)
         sizes = module.TERM_COUNT[node_order[self._moment_nodes]] if self._moment_nodes.size else np.zeros(0, int)
         starts = np.concatenate([[0], np.cumsum(sizes)])
@@ -322,6 +338,65 @@ class FKT(LinearOperator):
             self._transposed = transposed
         return transposed if not self.module.IS_COMPLEX else _ConjugateOperator(transposed)
 
+    # ------------------------------------------------------------------ solvers and gradients
+
+    def kernel_block(self, rows, columns) -> np.ndarray:
+        """Return the dense block variance * K[rows, columns] (without the diagonal term)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        columns = np.asarray(columns, dtype=np.int64)
+        block = self.module.kernel_matrix(
+            np.ascontiguousarray(self._targets[rows]), np.ascontiguousarray(self._sources[columns]), self.params
+        )
+        return self.variance * block
+
+    def block_jacobi(self, block_size: int = 512, diagonal=None, on_not_pd: str = "jitter"):
+        """Block-Jacobi preconditioner over the boxes of the tree with at most ``block_size`` points.
+
+        Each block is the dense kernel block of one box plus ``diagonal`` (default: the
+        operator's own diagonal term), Cholesky-factorised; see
+        :class:`runtime.krylov.BlockJacobi`.
+        """
+        from runtime.krylov import BlockJacobi
+
+        if not self.square:
+            raise ValueError("block_jacobi needs a square operator (targets=None)")
+        block_size = optional_int(block_size, "block_size", 1)
+        if self.tree is not None and block_size >= self.leaf_size:
+            tree = self.tree.truncated(block_size)
+        else:
+            tree = build_tree(self._sources, None, block_size)
+        blocks = tree.leaf_source_blocks()
+        return BlockJacobi(
+            blocks,
+            lambda indices: self.kernel_block(indices, indices),
+            diagonal=self.diagonal if diagonal is None else diagonal,
+            on_not_pd=on_not_pd,
+        )
+
+    def derivative(self, parameter: str) -> LinearOperator:
+        """dK/d parameter as an operator, for ``"variance"``, ``"lengthscale"`` or a shape parameter.
+
+        The length-scale derivative uses the derived kernel g(u) = -u k'(u), built and compiled
+        on first use (see :mod:`codegen.derived`); it needs an isotropic length scale.
+        """
+        if parameter == "variance":
+            return _AffineOperator(self, scale=1.0 / self.variance, subtract_diagonal=True)
+        if parameter != "lengthscale" and parameter not in self.module.PARAMETER_NAMES:
+            choices = ", ".join(["variance", "lengthscale", *self.module.PARAMETER_NAMES])
+            raise ValueError(f"unknown hyperparameter {parameter!r} of {self.kernel_name!r}; choose from {choices}")
+        if parameter == "lengthscale" and not np.all(self.lengthscale == self.lengthscale[0]):
+            raise ValueError("the lengthscale derivative needs an isotropic (scalar) length scale")
+        from codegen.derived import derivative_spec
+
+        spec = derivative_spec(self._kernel_argument, parameter, self.dim)
+        variance = self.variance / self.lengthscale[0] if parameter == "lengthscale" else self.variance
+        sources = self._sources * self.lengthscale + self._shift
+        targets = None if self.square else self._targets * self.lengthscale + self._shift
+        return FKT(
+            spec, sources, targets, tol=self.tol, lengthscale=self.lengthscale, variance=variance,
+            params=self.params, memory_budget=self.memory_budget,
+        )
+
     # ------------------------------------------------------------------ diagnostics
 
     def exact_rows(self, rows, weights) -> np.ndarray:
@@ -387,6 +462,25 @@ class FKT(LinearOperator):
         else:
             mode = f"p<={self.order}, eta={self.eta}, leaf_size={self.leaf_size}"
         return f"FKT({self.kernel_name!r}, shape={self.shape}, tol={self.tol:g}, {mode})"
+
+
+class _AffineOperator(LinearOperator):
+    """x -> scale * (A x - diagonal * x): an FKT without its diagonal term, rescaled."""
+
+    def __init__(self, operator, scale, subtract_diagonal):
+        self._operator = operator
+        self._scale = scale
+        self._subtract = subtract_diagonal and operator.diagonal is not None
+        super().__init__(dtype=operator.dtype, shape=operator.shape)
+
+    def _matmat(self, x):
+        result = self._operator.matmat(x)
+        if self._subtract:
+            result = result - self._operator.diagonal[:, None] * np.asarray(x)
+        return self._scale * result
+
+    def _adjoint(self):
+        return _AffineOperator(self._operator.adjoint(), self._scale, self._subtract)
 
 
 class _ConjugateOperator(LinearOperator):

@@ -42,14 +42,20 @@ class InteractionLists:
 
 @njit(cache=True)
 def _classify(leaf, center, target_radius, source_range, source_radius, children, eta, expandable,
-              worthwhile, cutoff, far_out, near_out, write):
-    """Walk the source tree for one target leaf; return (n_far, n_near) and fill the lists if ``write``."""
+              worthwhile, cutoff, far_out, near_out, write, node_terms, used):
+    """Walk the source tree for one target leaf.
+
+    Returns (n_far, n_near, near source count, far term count); fills the lists if ``write``,
+    and marks far nodes in ``used`` when it is not empty.
+    """
     dim = center.shape[1]
     stack = np.empty(2 * MAX_DEPTH + 2, dtype=np.int64)
     stack[0] = 0
     top = 1
     n_far = 0
     n_near = 0
+    near_sources = 0
+    far_terms = 0
     while top > 0:
         top -= 1
         node = stack[top]
@@ -69,16 +75,21 @@ def _classify(leaf, center, target_radius, source_range, source_radius, children
         if admissible and expandable[node] and worthwhile[node]:
             if write:
                 far_out[n_far] = node
+            if used.shape[0] > 0:
+                used[node] = True
             n_far += 1
+            if node_terms.shape[0] > 0:
+                far_terms += node_terms[node]
         elif (admissible and expandable[node]) or children[node, 0] < 0:
             if write:
                 near_out[n_near] = node
             n_near += 1
+            near_sources += n_sources
         else:
             stack[top] = children[node, 0]
             stack[top + 1] = children[node, 1]
             top += 2
-    return n_far, n_near
+    return n_far, n_near, near_sources, far_terms
 
 
 @njit(parallel=True, cache=True)
@@ -87,9 +98,10 @@ def _count(leaves, center, target_radius, source_range, source_radius, children,
     far_counts = np.zeros(leaves.shape[0], dtype=np.int64)
     near_counts = np.zeros(leaves.shape[0], dtype=np.int64)
     empty = np.empty(0, dtype=np.int64)
+    no_marks = np.empty(0, dtype=np.bool_)
     for i in prange(leaves.shape[0]):
-        n_far, n_near = _classify(leaves[i], center, target_radius, source_range, source_radius, children, eta,
-                                  expandable, worthwhile, cutoff, empty, empty, False)
+        n_far, n_near, _, _ = _classify(leaves[i], center, target_radius, source_range, source_radius, children,
+                                        eta, expandable, worthwhile, cutoff, empty, empty, False, empty, no_marks)
         far_counts[i] = n_far
         near_counts[i] = n_near
     return far_counts, near_counts
@@ -98,10 +110,12 @@ def _count(leaves, center, target_radius, source_range, source_radius, children,
 @njit(parallel=True, cache=True)
 def _fill(leaves, center, target_radius, source_range, source_radius, children, eta, expandable, worthwhile,
           cutoff, far_pointer, near_pointer, far_nodes, near_nodes):
+    empty = np.empty(0, dtype=np.int64)
+    no_marks = np.empty(0, dtype=np.bool_)
     for i in prange(leaves.shape[0]):
         _classify(leaves[i], center, target_radius, source_range, source_radius, children, eta, expandable,
                   worthwhile, cutoff, far_nodes[far_pointer[i]:far_pointer[i + 1]],
-                  near_nodes[near_pointer[i]:near_pointer[i + 1]], True)
+                  near_nodes[near_pointer[i]:near_pointer[i + 1]], True, empty, no_marks)
 
 
 def build_interactions(
@@ -153,31 +167,32 @@ def build_interactions(
     return InteractionLists(leaves, far_pointer, far_nodes, near_pointer, near_nodes)
 
 
-@njit(cache=True)
-def estimate_cost(leaves, center, target_radius, target_range, source_range, source_radius, children, eta,
+@njit(parallel=True, cache=True)
+def estimate_work(leaves, center, target_radius, target_range, source_range, source_radius, children, eta,
                   expandable, worthwhile, node_terms, cutoff):
-    """Return (near pairs, far term evaluations, moment term accumulations) of one product.
+    """Return (near pairs, far evaluations, far terms, moment terms) of one product.
 
-    Traverses like :func:`build_interactions` without storing the lists, so several separation
-    ratios can be compared before building one.
+    Traverses like :func:`build_interactions` without keeping the lists, so several separation
+    ratios and leaf sizes can be compared before building one.
     """
-    near_pairs = 0.0
-    far_terms = 0.0
+    n_leaves = leaves.shape[0]
+    near_pairs = np.zeros(n_leaves)
+    far_evaluations = np.zeros(n_leaves)
+    far_terms = np.zeros(n_leaves)
+    empty = np.empty(0, dtype=np.int64)
+    # Concurrent writes of True to one entry are benign: every writer stores the same value.
     used = np.zeros(children.shape[0], dtype=np.bool_)
-    far = np.empty(children.shape[0], dtype=np.int64)
-    near = np.empty(children.shape[0], dtype=np.int64)
-    for i in range(leaves.shape[0]):
+    for i in prange(n_leaves):
         leaf = leaves[i]
         n_targets = target_range[leaf, 1] - target_range[leaf, 0]
-        n_far, n_near = _classify(leaf, center, target_radius, source_range, source_radius, children, eta,
-                                  expandable, worthwhile, cutoff, far, near, True)
-        for q in range(n_far):
-            far_terms += n_targets * node_terms[far[q]]
-            used[far[q]] = True
-        for q in range(n_near):
-            near_pairs += n_targets * (source_range[near[q], 1] - source_range[near[q], 0])
+        n_far, _, near_sources, terms = _classify(leaf, center, target_radius, source_range, source_radius,
+                                                  children, eta, expandable, worthwhile, cutoff, empty, empty,
+                                                  False, node_terms, used)
+        near_pairs[i] = n_targets * near_sources
+        far_evaluations[i] = n_targets * n_far
+        far_terms[i] = n_targets * terms
     moment_terms = 0.0
     for node in range(children.shape[0]):
         if used[node]:
             moment_terms += (source_range[node, 1] - source_range[node, 0]) * node_terms[node]
-    return near_pairs, far_terms, moment_terms
+    return near_pairs.sum(), far_evaluations.sum(), far_terms.sum(), moment_terms

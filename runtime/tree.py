@@ -9,6 +9,7 @@ and ``target_radius`` are the largest distances from it to the node's sources an
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,6 +51,8 @@ class Tree:
     source_radius: np.ndarray
     target_radius: np.ndarray
     square: bool
+    active: np.ndarray | None = None
+    """Nodes reachable from the root (all of them unless the tree was truncated)."""
 
     @property
     def n_nodes(self) -> int:
@@ -63,16 +66,47 @@ class Tree:
     def depth(self) -> int:
         return int(self.level.max()) if self.level.size else 0
 
+    @property
+    def leaves(self) -> np.ndarray:
+        """Reachable leaves, in node order (which keeps neighbouring boxes close)."""
+        mask = self.is_leaf if self.active is None else self.is_leaf & self.active
+        return np.flatnonzero(mask).astype(np.int64)
+
+    def point_counts(self) -> np.ndarray:
+        """Points per node: sources plus targets, counted once when they are the same points."""
+        counts = self.source_range[:, 1] - self.source_range[:, 0]
+        if not self.square:
+            counts = counts + self.target_range[:, 1] - self.target_range[:, 0]
+        return counts
+
     def target_leaves(self) -> np.ndarray:
-        """Leaves that contain at least one target."""
-        counts = self.target_range[:, 1] - self.target_range[:, 0]
-        return np.flatnonzero(self.is_leaf & (counts > 0)).astype(np.int64)
+        """Reachable leaves that contain at least one target."""
+        leaves = self.leaves
+        counts = self.target_range[leaves, 1] - self.target_range[leaves, 0]
+        return leaves[counts > 0]
 
     def leaf_source_blocks(self) -> list[np.ndarray]:
         """Original source indices of each leaf with sources (a partition of the sources)."""
-        counts = self.source_range[:, 1] - self.source_range[:, 0]
-        leaves = np.flatnonzero(self.is_leaf & (counts > 0))
+        leaves = self.leaves
+        leaves = leaves[self.source_range[leaves, 1] > self.source_range[leaves, 0]]
         return [self.source_permutation[self.source_range[n, 0] : self.source_range[n, 1]] for n in leaves]
+
+    def truncated(self, leaf_size: int) -> "Tree":
+        """The same tree with every node of at most ``leaf_size`` points made a leaf.
+
+        Node numbers, ranges and centres are shared with this tree; nodes below the new
+        leaves become unreachable (``active`` is False).
+        """
+        counts = self.point_counts()
+        children = self.children.copy()
+        children[counts <= leaf_size] = -1
+        active = np.zeros(self.n_nodes, dtype=np.bool_)
+        active[0] = True
+        # Children are numbered after their parents, so one pass in node order suffices.
+        for node in range(self.n_nodes):
+            if active[node] and children[node, 0] >= 0:
+                active[children[node]] = True
+        return dataclasses.replace(self, children=children, active=active)
 
 
 @njit(cache=True)
