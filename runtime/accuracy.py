@@ -12,8 +12,11 @@ which is how the operator learns not to expand boxes many length scales wide.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
+import os
+import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from types import ModuleType
@@ -33,6 +36,9 @@ TARGET_DISTANCE_FACTORS = (1.0, 1.5, 3.0)
 
 DIRECTIONS = 48
 """Random source and target directions per (radius, eta, distance)."""
+
+MODEL_VERSION = 2
+"""Bump when the sampling or the error measure changes, so stored models are recomputed."""
 
 MODEL_SEED = 20211
 """Seed of the sample directions, so the model (and every parameter choice) is reproducible."""
@@ -118,8 +124,47 @@ def _error_model_cached(module: ModuleType, params_key: tuple) -> ErrorModel:
 
 
 def error_model(module: ModuleType, params: np.ndarray) -> ErrorModel:
-    """Return the (cached) error model of a generated module at the given shape parameters."""
-    return _error_model_cached(module, tuple(float(value) for value in params))
+    """Return the error model of a generated module at the given shape parameters.
+
+    Models are memoised in the process and stored as .npy files in the kernel cache folder,
+    keyed by module, spec hash, generator version and parameters.
+    """
+    key = tuple(float(value) for value in params)
+    path = _model_path(module, key)
+    if (module, key) not in _loaded_models and path is not None and path.exists():
+        try:
+            errors = np.load(path)
+            if errors.shape == (module.MAX_ORDER + 1, len(ETAS), len(RADII)):
+                _loaded_models[(module, key)] = ErrorModel(module.KERNEL_NAME, errors)
+        except (OSError, ValueError) as error:
+            logger.warning("ignoring unreadable error model %s: %s", path, error)
+    if (module, key) in _loaded_models:
+        return _loaded_models[(module, key)]
+    model = _error_model_cached(module, key)
+    _loaded_models[(module, key)] = model
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            descriptor, temporary = tempfile.mkstemp(suffix=".npy", dir=path.parent)
+            with os.fdopen(descriptor, "wb") as handle:
+                np.save(handle, model.errors)
+            os.replace(temporary, path)
+        except OSError as error:
+            logger.info("could not store the error model in %s: %s", path, error)
+    return model
+
+
+_loaded_models: dict = {}
+
+
+def _model_path(module: ModuleType, key: tuple):
+    from generated.loader import cache_directory
+
+    digest = hashlib.sha256(
+        repr((module.KERNEL_NAME, module.DIMENSION, module.MAX_ORDER, module.SPEC_HASH, module.GENERATOR_VERSION,
+              key, MODEL_VERSION)).encode()
+    ).hexdigest()[:16]
+    return cache_directory() / "error_models" / f"{module.KERNEL_NAME}_d{module.DIMENSION}_{digest}.npy"
 
 
 def cutoff_radius(module: ModuleType, params: np.ndarray, tol: float, n_sources: int) -> float:

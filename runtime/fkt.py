@@ -41,6 +41,9 @@ DEFAULT_MEMORY_BUDGET = 2 * 1024**3
 LEAF_ORDER_SEED = 7
 """Seed of the shuffles that balance the parallel loops."""
 
+PLAN_SAMPLE_LEAVES = 1024
+"""Target leaves sampled to estimate the work of each candidate plan."""
+
 LEAF_CHUNK = 16
 """Target leaves are processed in runs of this many neighbours (sharing far nodes, so their
 moments stay in cache), and the runs are shuffled to balance the static parallel split."""
@@ -195,15 +198,23 @@ class FKT(LinearOperator):
         sizes = [leaf_size] if leaf_size is not None else list(accuracy.LEAF_SIZES)
         full_tree = build_tree(self._sources, targets, min(sizes))
         itemsize = np.dtype(self.dtype).itemsize
+        planning_rng = np.random.default_rng(LEAF_ORDER_SEED)
         best = None
         for candidate_eta in [eta] if eta is not None else list(accuracy.ETAS):
             plan = self._plan(full_tree, model, candidate_eta, target, order)
             for size in sizes:
                 tree = full_tree.truncated(size)
+                leaves = tree.target_leaves()
+                sample = leaves
+                if leaves.shape[0] > PLAN_SAMPLE_LEAVES:
+                    sample = np.sort(planning_rng.choice(leaves, PLAN_SAMPLE_LEAVES, replace=False))
                 near, evaluations, terms, moments = estimate_work(
-                    tree.target_leaves(), tree.center, tree.target_radius, tree.target_range, tree.source_range,
+                    sample, tree.center, tree.target_radius, tree.target_range, tree.source_range,
                     tree.source_radius, tree.children, candidate_eta, plan[1], plan[2], plan[3], self.cutoff,
                 )
+                # Scale the sampled leaves' work to all leaves (moments are shared, so not them).
+                scale = leaves.shape[0] / sample.shape[0]
+                near, evaluations, terms = near * scale, evaluations * scale, terms * scale
                 near_cost = (
                     accuracy.NEAR_STORED_PAIR_COST if near * itemsize <= self.memory_budget else accuracy.NEAR_PAIR_COST
                 )
@@ -244,18 +255,14 @@ class FKT(LinearOperator):
             self._permuted_sources if self.square else np.ascontiguousarray(self._targets[tree.target_permutation])
         )
 
-        # Near blocks are stored when they fit the budget, else recomputed at every product.
+        # Near blocks are stored at the first product when they fit the budget (so building stays
+        # cheap), else recomputed at every product.
         self._near_offsets = near_block_offsets(lists, tree)
         itemsize = np.dtype(self.dtype).itemsize
         self.stored_bytes = int(self._near_offsets[-1]) * itemsize
         self._near_values = None
-        if self.stored_bytes <= self.memory_budget:
-            self._near_values = np.empty(int(self._near_offsets[-1]), dtype=self.dtype)
-            module.near_blocks(
-                self.params, self._permuted_targets, self._permuted_sources, lists.leaves, tree.target_range,
-                tree.source_range, lists.near_pointer, lists.near_nodes, self._near_offsets, self._near_values,
-            )
-        else:
+        self._store_near = self.stored_bytes <= self.memory_budget
+        if not self._store_near:
             logger.info(
                 "near blocks need %.2f GB, above the %.2f GB budget; recomputing them at each product",
                 self.stored_bytes / 1e9, self.memory_budget / 1e9,
@@ -303,6 +310,13 @@ class FKT(LinearOperator):
             tree.center, self._moment_start, moments,
         )
         out = np.zeros((self.shape[0], n_rhs), dtype=self.dtype)
+        if self._store_near and self._near_values is None:
+            values = np.empty(int(self._near_offsets[-1]), dtype=self.dtype)
+            module.near_blocks(
+                self.params, self._permuted_targets, self._permuted_sources, lists.leaves, tree.target_range,
+                tree.source_range, lists.near_pointer, lists.near_nodes, self._near_offsets, values,
+            )
+            self._near_values = values
         if self._near_values is not None:
             apply_near_stored(
                 lists.leaves, tree.target_range, tree.source_range, lists.near_pointer, lists.near_nodes,
