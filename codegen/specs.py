@@ -293,9 +293,8 @@ def spec_from_mapping(data: dict, source: str = "spec") -> KernelSpec:
             description=str(data.get("description", "")),
             dimensions=tuple(sorted(set(dimensions))),
         )
-    except SpecError:
-        raise
     except ValueError as error:
+        # SpecError is a ValueError too: every message from the spec constructor names the file.
         raise SpecError(f"{source}: {error}") from None
 
 
