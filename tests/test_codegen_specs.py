@@ -75,6 +75,8 @@ INVALID_FILES = [
     ('name = "x"\nexpression = "exp(-r)"\ndimensions = []\n', "non-empty list of integers"),
     ('name = "x"\nexpression = "exp(-r)"\ndimensions = ["3"]\n', "non-empty list of integers"),
     ('name = "x"\nexpression = "exp(-r)"\ndimensions = [7]\n', "dim must be between 1 and 6, got 7"),
+    ('name = "x"\nexpression = "exp(I*r)/(1 + r^2)"\n', "set complex = true"),
+    ('name = "../x"\nexpression = "exp(-r)"\n', "invalid kernel name '../x'"),
     ('name = "x"\nexpression = "exp(-r/ell)"\n', "unknown name 'ell'"),
     ('name = "x"\nexpression = "exp(-r"\n', "at column 7"),
 ]
