@@ -74,7 +74,7 @@ def exact_kernel(name: str, dim: int, r, params: dict) -> np.ndarray:
 
 
 def kernel_scale(name: str, dim: int, radius, source_radius, params: dict) -> np.ndarray:
-    """Return max |K| over the distances |x - y| can take, |x| - |y| and |x| + |y|.
+    """Return max(|K(|x| - |y|)|, |K(|x| + |y|)|), |K| at the two extremes of |x - y|.
 
     Errors are measured against this scale rather than against K(|x - y|), which is zero for
     the 2-D logarithm at distance 1 and small for oscillating Helmholtz values.
