@@ -12,7 +12,9 @@ recursive descent over a small grammar::
 
 NAME is the distance ``r``, a declared parameter, a constant (``pi``, ``I``) or, before a
 parenthesis, a whitelisted function. Anything else is a :class:`ExpressionError` that names
-the offending text and its column.
+the offending text and its column. So is a number that sympy would evaluate exactly at
+unbounded cost (a numeric power such as ``9^9^9``, a literal such as ``1e999999999``, gamma
+of a large number): see the ``MAX_*`` constants.
 """
 
 from __future__ import annotations
@@ -28,6 +30,23 @@ MAX_EXPRESSION_LENGTH = 4000
 
 MAX_NESTING_DEPTH = 64
 """Deepest parenthesis/operator nesting accepted, so a hostile string cannot exhaust the stack."""
+
+MAX_DECIMAL_EXPONENT = 1000
+"""Largest |e| of a literal such as 1e-300. float64 spans about 1e-324 to 1e308, so a larger
+exponent can only overflow or underflow, and sympy.Rational builds the exact 10^e first (a
+billion-digit integer for "1e999999999")."""
+
+MAX_POWER_EXPONENT = 1024
+"""Largest |n| of a numeric exponent. Kernels use small powers, while sympy evaluates numeric
+powers exactly (9^(9^9) has 370 million digits) and expands (1 + r)^n into n + 1 terms."""
+
+MAX_NUMBER_BITS = 4096
+"""Largest size, in bits of numerator or denominator, of a numeric power the parser evaluates.
+float64 overflows at 2^1024, so a larger exact constant is a mistake that only costs time."""
+
+MAX_GAMMA_ARGUMENT = 172
+"""Largest |x| of gamma(x) for a number x. Gamma(171.7) overflows float64, and sympy evaluates
+gamma at integers and half-integers exactly, as a factorial of x."""
 
 IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 
@@ -171,17 +190,41 @@ class _Parser:
     def power(self) -> sympy.Expr:
         base = self.atom()
         if self.peek().text in ("^", "**"):
-            self.advance()
+            operator_token = self.advance()
             self.nested()
             exponent = self.unary()
             self.depth -= 1
+            self.check_power_size(base, exponent, operator_token)
             return base**exponent
         return base
+
+    def check_power_size(self, base: sympy.Expr, exponent: sympy.Expr, token: _Token) -> None:
+        """Reject a power that sympy would evaluate or expand at unbounded cost."""
+        if not exponent.is_number:
+            return
+        size = sympy.Abs(exponent).evalf(15)
+        if not (size.is_finite and size <= MAX_POWER_EXPONENT):
+            self.fail(f"numeric exponent of size {_short_number(size)} is too large (limit {MAX_POWER_EXPONENT})", token)
+        if base.is_number:
+            # Every exact rational inside the base bounds the size of what sympy computes.
+            base_bits = max(
+                (max(abs(value.p).bit_length(), value.q.bit_length()) for value in base.atoms(sympy.Rational)),
+                default=1,
+            )
+            if size * base_bits > MAX_NUMBER_BITS:
+                self.fail(
+                    f"numeric power of about {_short_number(size * base_bits)} bits is too large "
+                    f"(limit {MAX_NUMBER_BITS} bits); write the constant as a decimal number",
+                    token,
+                )
 
     def atom(self) -> sympy.Expr:
         token = self.peek()
         if token.kind == "number":
             self.advance()
+            exponent = re.search(r"[eE]([+-]?\d+)$", token.text)
+            if exponent and abs(int(exponent.group(1))) > MAX_DECIMAL_EXPONENT:
+                self.fail(f"decimal exponent of {token.text!r} is out of range (limit {MAX_DECIMAL_EXPONENT})", token)
             # Exact rationals, so "0.5" and "1/2" give the same symbolic expansion.
             return sympy.Rational(token.text)
         if token.text == "(":
@@ -217,7 +260,16 @@ class _Parser:
         self.expect(")")
         if len(arguments) != arity:
             self.fail(f"function {name.text!r} takes {arity} argument(s), got {len(arguments)}", name)
+        if name.text == "gamma" and arguments[0].is_number:
+            size = sympy.Abs(arguments[0]).evalf(15)
+            if not (size.is_finite and size <= MAX_GAMMA_ARGUMENT):
+                self.fail(f"gamma of a number of size {_short_number(size)} overflows float64 (limit {MAX_GAMMA_ARGUMENT})", name)
         return function(*arguments)
+
+
+def _short_number(value: sympy.Expr) -> str:
+    """Format a size for an error message without printing thousands of digits."""
+    return f"{float(value):.4g}" if value.is_finite else "not finite"
 
 
 def parse_expression(text: str, symbols: dict[str, sympy.Symbol]) -> sympy.Expr:
@@ -233,8 +285,8 @@ def parse_expression(text: str, symbols: dict[str, sympy.Symbol]) -> sympy.Expr:
     Raises
     ------
     ExpressionError
-        On any character, name, function or construct outside the grammar; the message
-        gives the column.
+        On any character, name, function or construct outside the grammar, or a numeric
+        constant beyond the ``MAX_*`` limits; the message gives the column.
     TypeError
         If ``text`` is not a string.
     """

@@ -105,7 +105,13 @@ class KernelSpec:
             validate_dimension(dim)
         # Parse every expression now so an invalid spec fails where it is created.
         for dim in self.dimensions:
-            self.expression_for(dim)
+            expression = self.expression_for(dim)
+            if not self.is_complex and expression.has(sympy.I):
+                # A real module stores values in float64 arrays, which Numba cannot type as complex.
+                raise SpecError(
+                    f"kernel {self.name!r} uses the imaginary unit I in dim={dim}; "
+                    "set complex = true in the spec (or remove I from the expression)"
+                )
 
     @property
     def parameter_names(self) -> tuple[str, ...]:
@@ -293,9 +299,8 @@ def spec_from_mapping(data: dict, source: str = "spec") -> KernelSpec:
             description=str(data.get("description", "")),
             dimensions=tuple(sorted(set(dimensions))),
         )
-    except SpecError:
-        raise
     except ValueError as error:
+        # SpecError is a ValueError too: every message from the spec constructor names the file.
         raise SpecError(f"{source}: {error}") from None
 
 
