@@ -23,8 +23,12 @@ test: $(VENV)/.stamp-test
 demo: $(VENV)/.stamp-demo
 	$(PY) examples/sst_smoothing.py
 
+# Side-by-side benchmarks with peers; results in benchmarks/results, summary in docs/benchmarks.md.
 bench: $(VENV)/.stamp-bench
-	$(PY) -m benchmarks
+	$(PY) benchmarks/codegen/build_times.py
+	$(PY) benchmarks/fkt/scaling.py
+	$(PY) benchmarks/krylov/ciq_accuracy.py
+	$(PY) benchmarks/krylov/vs_linear_operator.py
 
 check: $(VENV)/.stamp-test
 	$(VENV)/bin/codegen check

@@ -80,12 +80,15 @@ def build_module(
     lock = FileLock(str(directory / f".{stem}.lock"))
     try:
         with lock.acquire(timeout=BUILD_LOCK_TIMEOUT):
+            _remove_partial_files(directory, stem)
             if not force and is_fresh(target, spec.spec_hash, generator_version()):
                 logger.debug("module %s is fresh, not rebuilding", target)
                 return target
-            _remove_partial_files(directory, stem)
             started = time.perf_counter()
-            build_kernel = str(kernel) if isinstance(kernel, (str, Path)) else spec.name
+            if isinstance(kernel, Path) or (isinstance(kernel, str) and kernel.endswith(".toml")):
+                build_kernel = str(Path(kernel).resolve())
+            else:
+                build_kernel = spec.name
             source = render_module(spec, dim, order, build_kernel=build_kernel)
             _write_atomically(target, source)
             logger.info("built %s in %.1f s", target, time.perf_counter() - started)

@@ -18,8 +18,15 @@ from templates import MODULE_TEMPLATE, TEMPLATE_DIR, generator_version
 logger = logging.getLogger(__name__)
 
 def module_name(spec: KernelSpec, dim: int, order: int) -> str:
-    """Return the module (and file stem) name of a (kernel, dim, order) module."""
-    return f"{spec.name}_d{dim}_p{order}"
+    """Return the module (and file stem) name of a (kernel, dim, order) module.
+
+    User kernels carry their spec hash, so two specs that share a name never share a file.
+    """
+    from codegen.specs import BUILTIN_KERNELS
+
+    if BUILTIN_KERNELS.get(spec.name) == spec:
+        return f"{spec.name}_d{dim}_p{order}"
+    return f"{spec.name}_{spec.spec_hash[:8]}_d{dim}_p{order}"
 
 
 def _environment() -> jinja2.Environment:

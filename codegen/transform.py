@@ -32,6 +32,8 @@ MAX_ORDER = 40
 
 def validate_dimension(dim) -> int:
     """Return ``dim`` as an int, or raise if it is not an integer in 1..MAX_DIMENSION."""
+    if isinstance(dim, bool):
+        raise TypeError(f"dim must be an integer, got the boolean {dim!r}")
     try:
         dim = operator.index(dim)
     except TypeError:
@@ -43,6 +45,8 @@ def validate_dimension(dim) -> int:
 
 def validate_order(order) -> int:
     """Return ``order`` as an int, or raise if it is not an integer in 0..MAX_ORDER."""
+    if isinstance(order, bool):
+        raise TypeError(f"order must be an integer, got the boolean {order!r}")
     try:
         order = operator.index(order)
     except TypeError:

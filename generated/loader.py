@@ -17,6 +17,8 @@ import os
 import re
 import sys
 import threading
+
+import numpy as np
 from pathlib import Path
 from types import ModuleType
 
@@ -129,6 +131,8 @@ def load(
     SpecError, ValueError, TypeError
         For an unknown kernel or invalid dim/order; the message lists the choices.
     """
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"dim must be an integer, got {dim!r}")
     if is_kernel_module(kernel):
         if dim != kernel.DIMENSION:
             raise ValueError(f"module {kernel.__name__} is for dim={kernel.DIMENSION}, not dim={dim}")

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 import codegen.cli
 import generated.loader
 from codegen.cli import main, shipped_modules
-from codegen.specs import BUILTIN_KERNELS
+from codegen.specs import BUILTIN_KERNELS, load_spec_file
 from templates import generator_version
 
 USER_SPEC = """\
@@ -72,7 +72,8 @@ def test_cli_build_spec_file(tmp_path):
     out = tmp_path / "out"
     result = _invoke("build", f"--kernel={spec_path}", "--dim=2", "--order=4", f"--out={out}")
     assert result.exit_code == 0
-    module_path = out / "damped_cosine_d2_p4.py"
+    spec_hash = load_spec_file(spec_path).spec_hash
+    module_path = out / f"damped_cosine_{spec_hash[:8]}_d2_p4.py"
     assert str(module_path) in result.output
     header = generated.loader.read_header(module_path)
     assert header["kernel"] == "damped_cosine"

@@ -153,7 +153,7 @@ def test_module_kernel_at_zero(case):
 def test_module_radial_matches_reference(case):
     _, _, order, module, expansion, _, vector = case
     distances = np.linspace(0.3, 3.0, 25)
-    derivative_values = np.empty(order + 1, dtype=module.VALUE_DTYPE)
+    derivative_values = np.empty(2 * (module.MAX_ORDER + 1), dtype=module.VALUE_DTYPE)
     out = np.empty(len(expansion.slots), dtype=module.VALUE_DTYPE)
     reference_values = lambdify_radial(expansion)(distances, *vector)
     largest = np.max(np.abs(reference_values), axis=1)

@@ -51,7 +51,8 @@ def module(spec_path, cache):
 
 
 def test_user_spec_module_built_in_cache(module, spec_path, cache):
-    path = cache / f"damped_cosine_d{DIM}_p{DEFAULT_ORDERS[DIM]}.py"
+    spec_hash = load_spec_file(spec_path).spec_hash
+    path = cache / f"damped_cosine_{spec_hash[:8]}_d{DIM}_p{DEFAULT_ORDERS[DIM]}.py"
     assert module.__file__ == str(path)
     header = read_header(path)
     assert header["spec-hash"] == load_spec_file(spec_path).spec_hash
@@ -102,9 +103,11 @@ def test_user_spec_edit_rebuilds_module(tmp_path, monkeypatch):
     path.write_text(SPEC_TEMPLATE.format(w=2.0), encoding="utf-8")
     original = generated.load(path, DIM)
 
-    # Same name and expression, new default: a new spec hash, so the cached module is stale.
+    # Same name and expression, new default: a new spec hash, hence a new module file (user
+    # module names carry the hash, so two versions of a spec never overwrite each other).
     path.write_text(SPEC_TEMPLATE.format(w=3.0), encoding="utf-8")
     rebuilt = generated.load(path, DIM)
-    assert rebuilt.__file__ == original.__file__
+    assert rebuilt.__file__ != original.__file__
+    assert original.PARAMETER_DEFAULTS == (2.0,)
     assert rebuilt.PARAMETER_DEFAULTS == (3.0,)
     assert read_header(rebuilt.__file__)["spec-hash"] == load_spec_file(path).spec_hash
