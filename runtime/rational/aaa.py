@@ -248,6 +248,9 @@ class AAA(BarycentricRational):
             self.n_spurious_removed = removed
             values = f[support]
 
+        # NOTE: a support point with a zero weight is dropped here, so the fit does
+        # not interpolate it; degenerate data (e.g. f = 1, 3, 1 on three points)
+        # make the least-squares weights vanish on a support point.
         keep = np.abs(weights) > ZERO_WEIGHT_RTOL * np.max(np.abs(weights))
         super().__init__(z[support[keep]], values[keep], weights[keep])
         self._real_output = not (np.iscomplexobj(z) or np.iscomplexobj(f))
@@ -265,7 +268,7 @@ class AAA(BarycentricRational):
         return values
 
     def _denoise(self, z, f, support, weights, order, target, max_terms):
-        """Replace the greedy fit by a pruned partial-fraction least-squares fit.
+        r"""Replace the greedy fit by a pruned partial-fraction least-squares fit.
 
         The pruned fit :math:`c + \sum_j \rho_j/(z - p_j)` is sampled at the
         points and converted back to barycentric form by a second, noise-free
@@ -511,7 +514,7 @@ def _greedy_aaa(z, f, target, max_terms, sigma, order, detect=False):
 
 
 def fit_residues(z, f, poles):
-    """Least-squares constant and residues for fixed `poles`: :math:`f \approx c + \sum_j \rho_j/(z - p_j)`."""
+    r"""Least-squares constant and residues for fixed `poles`: :math:`f \approx c + \sum_j \rho_j/(z - p_j)`."""
     basis = np.empty((z.size, poles.size + 1), dtype=complex)
     basis[:, 0] = 1.0
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -525,7 +528,7 @@ def fit_residues(z, f, poles):
 
 
 def denoise_partial_fractions(z, f, poles, sigma, spacing, sorted_real):
-    """Prune poles the noisy data cannot support and refit residues by least squares.
+    r"""Prune poles the noisy data cannot support and refit residues by least squares.
 
     A pole is dropped when it lies closer to the samples than their median
     spacing (it sits between samples and only models noise), or when its effect

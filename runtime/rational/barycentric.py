@@ -124,7 +124,10 @@ def barycentric_taylor(z, nodes, values, weights, order, num_const=0.0, den_cons
     At a support point :math:`z = z_i` the term :math:`j = i` is replaced by
     :math:`H_{k,i}(z_i) = R_{k+1}`, which gives
     :math:`R_{k+1} = -\big(b R_k + \sum_{j\ne i}\beta_j H_{k,j}\big)/\beta_i`
-    (for :math:`k = 0` the term :math:`b R_0` reads :math:`b f_i - a`).
+    (for :math:`k = 0` the term :math:`b R_0` reads :math:`b f_i - a`). Points
+    closer than ``1e-5 * max(|z_j|, 1)`` to a support point use the Taylor
+    series about it, :math:`R_k(z_i + h) = \sum_n \binom{n}{k} R_n(z_i) h^{n-k}`,
+    truncated six terms beyond `order`.
 
     References
     ----------
@@ -135,38 +138,74 @@ def barycentric_taylor(z, nodes, values, weights, order, num_const=0.0, den_cons
     z = np.asarray(z).ravel()
     dtype = np.result_type(z, nodes, values, weights, num_const, den_const, 1.0)
     out = np.empty((order + 1, z.size), dtype=dtype)
+    active = weights != 0
+    if not np.any(active) or z.size == 0:
+        out[...] = np.nan
+        return out
 
-    at_node = np.equal.outer(z, nodes) & (weights != 0)
-    on_node = at_node.any(axis=1)
-    free = ~on_node
+    # Points within NEAR_NODE_RTOL * scale of a support point are evaluated by a
+    # Taylor expansion about that point: the divided differences of the
+    # forward recursion cancel catastrophically there.
+    scale = max(float(np.max(np.abs(nodes[active]))), 1.0)
+    offset = np.subtract.outer(z, nodes)
+    offset[:, ~active] = np.inf
+    nearest = np.argmin(np.abs(offset), axis=1)
+    gap = offset[np.arange(z.size), nearest]
+    near = np.abs(gap) <= NEAR_NODE_RTOL * scale
+    free = ~near
 
-    # Points away from the support points: the forward recursion.
     if np.any(free):
-        zf = z[free]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            inv = 1.0 / np.subtract.outer(zf, nodes)
-            denominator = den_const + inv @ weights
-            r_k = (num_const + inv @ (weights * values)) / denominator
-            out[0, free] = r_k
-            h_prev = np.broadcast_to(values, inv.shape)
-            for k in range(1, order + 1):
-                h_k = (out[k - 1, free][:, None] - h_prev) * inv
-                out[k, free] = (h_k * inv) @ weights / denominator
-                h_prev = h_k
+        out[:, free] = _taylor_forward(z[free], nodes, values, weights, order, num_const, den_const)
 
-    # Points on support points: the recursion solved for R_{k+1}.
-    for point in np.nonzero(on_node)[0]:
-        i = int(np.nonzero(at_node[point])[0][0])
-        others = np.arange(nodes.size) != i
-        inv = 1.0 / (nodes[i] - nodes[others])
-        beta = weights[others]
-        out[0, point] = values[i]
-        h_prev = values[others]
-        for k in range(0, order):
-            h_k = (out[k, point] - h_prev) * inv
-            lead = den_const * values[i] - num_const if k == 0 else den_const * out[k, point]
-            out[k + 1, point] = -(lead + beta @ h_k) / weights[i]
+    for node in np.unique(nearest[near]):
+        points = np.nonzero(near & (nearest == node))[0]
+        coefficients = _taylor_at_node(int(node), nodes, values, weights, order + NEAR_NODE_TERMS,
+                                       num_const, den_const)
+        h = gap[points]
+        for k in range(order + 1):
+            # R_k(z_i + h) = sum_n binom(n, k) R_n(z_i) h^(n - k)
+            total = np.zeros(points.size, dtype=dtype)
+            for n in range(k, coefficients.size):
+                total += math.comb(n, k) * coefficients[n] * h ** (n - k)
+            out[k, points] = total
+    return out
+
+
+# Distance (relative to max(|z_j|, 1)) below which derivatives are taken from a
+# Taylor expansion about the support point. The forward recursion loses about
+# eps / distance**k there; the expansion with NEAR_NODE_TERMS extra terms has a
+# truncation error of order (distance / pole distance)**(k + NEAR_NODE_TERMS).
+NEAR_NODE_RTOL = 1e-5
+NEAR_NODE_TERMS = 6
+
+
+def _taylor_forward(z, nodes, values, weights, order, num_const, den_const):
+    dtype = np.result_type(z, nodes, values, weights, num_const, den_const, 1.0)
+    out = np.empty((order + 1, z.size), dtype=dtype)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inv = 1.0 / np.subtract.outer(z, nodes)
+        denominator = den_const + inv @ weights
+        out[0] = (num_const + inv @ (weights * values)) / denominator
+        h_prev = np.broadcast_to(values, inv.shape)
+        for k in range(1, order + 1):
+            h_k = (out[k - 1][:, None] - h_prev) * inv
+            out[k] = (h_k * inv) @ weights / denominator
             h_prev = h_k
+    return out
+
+
+def _taylor_at_node(i, nodes, values, weights, order, num_const, den_const):
+    others = np.arange(nodes.size) != i
+    inv = 1.0 / (nodes[i] - nodes[others])
+    beta = weights[others]
+    out = np.empty(order + 1, dtype=np.result_type(nodes, values, weights, num_const, den_const, 1.0))
+    out[0] = values[i]
+    h_prev = values[others]
+    for k in range(order):
+        h_k = (out[k] - h_prev) * inv
+        lead = den_const * values[i] - num_const if k == 0 else den_const * out[k]
+        out[k + 1] = -(lead + beta @ h_k) / weights[i]
+        h_prev = h_k
     return out
 
 
@@ -302,10 +341,8 @@ class BarycentricRational:
 
         Notes
         -----
-        Uses the Schneider–Werner recursion of `barycentric_taylor`, also at
-        support points. Close to (but not on) a support point the divided
-        differences lose accuracy roughly like
-        :math:`\\varepsilon |f| / |z - z_j|^{k}`.
+        Uses the Schneider–Werner recursion of `barycentric_taylor`, with its
+        Taylor expansion at and next to support points.
         """
         order = operator_index(order, "order")
         if order < 0:

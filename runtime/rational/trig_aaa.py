@@ -196,7 +196,7 @@ class TrigAAA:
         self.noise_level = result["sigma"] if result["stopped_at_noise"] else None
         support, weights = result["support"], result["weights"]
 
-        if not self.converged:
+        if not self.converged and self.noise_level is None:
             warnings.warn(
                 ConvergenceWarning(
                     f"TrigAAA did not reach rtol={rtol:.3g} (error {self.errors[-1]:.3g}, target "
@@ -329,10 +329,6 @@ class TrigAAA:
         x = np.asarray(x)
         z = np.exp(2j * np.pi * self._to_t(x).ravel())
         nodes, values, beta, a, b = self._z_form()
-        # Support points must be matched exactly: use the stored nodes at hits.
-        t_flat = np.mod(self._to_t(x).ravel().real, 1.0)
-        for index, tj in enumerate(self._support_t):
-            z[np.isclose(t_flat, tj, rtol=0, atol=0) & (np.imag(self._to_t(x).ravel()) == 0)] = nodes[index]
         taylor = barycentric_taylor(z, nodes, values, beta, order, a, b)
         stirling = _stirling_row(order)
         total = np.zeros(z.size, dtype=complex)
@@ -376,7 +372,7 @@ def _cot_basis(t, poles):
 
 
 def _fit_cot_residues(t, g, poles):
-    """Least-squares constant and residues of :math:`C + \sum_j \rho_j\pi\cot(\pi(t - p_j))`."""
+    r"""Least-squares constant and residues of :math:`C + \sum_j \rho_j\pi\cot(\pi(t - p_j))`."""
     basis = np.column_stack([np.ones(t.size, dtype=complex), _cot_basis(t, poles)])
     norms = np.linalg.norm(basis, axis=0)
     coefficients = scipy.linalg.lstsq(basis / norms, g.astype(complex), check_finite=False)[0] / norms
