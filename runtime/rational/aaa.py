@@ -47,6 +47,14 @@ ZERO_WEIGHT_RTOL = 1e-15
 # unresolved remainder is then below sqrt(1.1^2 - 1) = 0.46 sigma.
 DISCREPANCY_FACTOR = 1.1
 
+# The residual noise test runs only when a step reduces the error by less than
+# this factor.
+STAGNATION_RATIO = 0.5
+
+# Columns allocated for the Cauchy matrix at the start; storage doubles as
+# needed, so fits with few terms never allocate max_terms columns.
+INITIAL_COLUMNS = 16
+
 # Pole pruning for noisy data alternates pruning and least-squares refits at
 # most this many times (each pass only removes poles, so it ends quickly).
 MAX_PRUNING_PASSES = 10
@@ -430,7 +438,7 @@ def _greedy_aaa(z, f, target, max_terms, sigma, order, detect=False):
 
     # State: factorised Loewner matrix, Cauchy columns, support bookkeeping.
     qr = UpdatedQR(n_samples, dtype)
-    cauchy = np.zeros((n_samples, min(max_terms, n_samples)), dtype=dtype, order="F")
+    cauchy = np.zeros((n_samples, min(INITIAL_COLUMNS, max_terms, n_samples)), dtype=dtype, order="F")
     is_support = np.zeros(n_samples, dtype=bool)
     support = []
     weights = np.ones(1, dtype=dtype)
@@ -452,6 +460,10 @@ def _greedy_aaa(z, f, target, max_terms, sigma, order, detect=False):
         with np.errstate(divide="ignore", invalid="ignore"):
             column = 1.0 / (z - z[new])
         column[is_support] = 0
+        if step == cauchy.shape[1]:
+            grown = np.zeros((n_samples, min(2 * step, max_terms, n_samples)), dtype=dtype, order="F")
+            grown[:, :step] = cauchy
+            cauchy = grown
         cauchy[:, step] = column
         qr.append_column((f - f[new]) * column)
 
@@ -476,7 +488,10 @@ def _greedy_aaa(z, f, target, max_terms, sigma, order, detect=False):
         if error <= target:
             converged = True
             break
-        if sigma == 0 and detect:
+        # The residual test costs O(M log M); it runs only once the error
+        # stagnates (less than halved in a step), as it does at a noise floor.
+        stagnating = len(errors) > 1 and errors[-1] > STAGNATION_RATIO * errors[-2]
+        if sigma == 0 and detect and stagnating:
             ordered = residual[order][~is_support[order]]
             sigma = _noise_sigma("auto", ordered[np.isfinite(ordered)], target)
         if sigma > 0:

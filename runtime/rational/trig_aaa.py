@@ -7,7 +7,13 @@ import warnings
 import numpy as np
 import scipy.linalg
 
-from .aaa import DEFAULT_RTOL, DOUBLET_GAP_RTOL, _check_noise, smallest_singular_vector
+from .aaa import (
+    DEFAULT_RTOL,
+    DOUBLET_GAP_RTOL,
+    STAGNATION_RATIO,
+    _check_noise,
+    smallest_singular_vector,
+)
 from .barycentric import (
     barycentric_residues,
     barycentric_taylor,
@@ -448,7 +454,8 @@ def _greedy_trig(t, g, target, max_terms, sigma, order, form, detect=False):
         if error <= target:
             converged = True
             break
-        if sigma == 0 and detect:
+        stagnating = len(errors) > 2 and errors[-1] > STAGNATION_RATIO * errors[-3]
+        if sigma == 0 and detect and stagnating:
             # Same rule as AAA: the residual of a fit that captured the signal
             # shows the noise even where the raw data are too rough for it.
             ordered = residual[order][~is_support[order]]
