@@ -6,7 +6,7 @@ import scipy.integrate
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from runtime.rational import TrigAAA, TrigRational
+from runtime.rational import DataWarning, TrigAAA, TrigRational
 
 POLE_TOL = 1e-10           # pole location of an exact trigonometric rational
 FIT_RTOL = 1e-10           # off-sample error of a clean fit, relative to max|f|
@@ -154,7 +154,7 @@ def test_trig_aaa_missing_and_jittered_samples():
     x = grid(1500, rng, jitter=0.4)
     y = f(x)
     y[rng.random(x.size) < 0.3] = np.nan
-    with pytest.warns(UserWarning, match="dropped"):
+    with pytest.warns(DataWarning, match="dropped"):
         r = TrigAAA(x, y)
     xt = np.linspace(0, 1, 2001)
     floor = max(np.max(np.abs(reference(xt) - f(xt))), 1e-14)

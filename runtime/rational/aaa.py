@@ -29,7 +29,7 @@ MAX_CLEANUP_PASSES = 3
 # |a| / max(dist(p, x), h) is below this multiple of the noise sigma, h being the
 # median sample spacing: a pole closer to the samples than their spacing cannot
 # be resolved by them, and one whose effect is within the noise (about 4 sigma
-# for 10^4 Gaussian samples) cannot be told from it.
+# for 10^4 Gaussian samples) cannot be distinguished from it.
 NOISE_CLEANUP_FACTOR = 4.0
 
 # A pole with a root closer than this fraction of its distance to the samples is
@@ -86,25 +86,29 @@ class AAA(BarycentricRational):
         :math:`|\alpha| / \operatorname{dist}(p, x) < \mathrm{clean\_up\_tol}\,\|f\|_\infty`;
         default 1e-13.
     noise : {"auto", None} or float, optional
-        Handling of noisy data. ``"auto"`` (default) stops the iteration when
-        the residual becomes white noise and records its level in
-        `noise_level`. A float is a known noise standard deviation
-        :math:`\sigma`: the iteration stops when the root mean square residual
-        falls below :math:`\sigma(1 + 0.05)`. ``None`` disables both and runs to
-        `rtol` or `max_terms`, as `scipy.interpolate.AAA` does.
+        Handling of noisy data. ``"auto"`` (default) estimates the noise level
+        from differences of the data (and, once the error stagnates, of the
+        residual) and fits down to that level only; see Notes. A float is a
+        known noise standard deviation :math:`\sigma`. ``None`` disables noise
+        handling and runs to `rtol` or `max_terms`, as
+        `scipy.interpolate.AAA` does.
 
     Attributes
     ----------
     support_points, support_values, weights : ndarray
-        The barycentric representation; the fit interpolates the data exactly
-        at the support points.
+        The barycentric representation; the fit takes the value
+        `support_values` exactly at `support_points`. These are the data,
+        except for a fit stopped at the noise level, whose support values are
+        the denoised values.
     errors : ndarray
         Maximum error on the samples after each greedy step.
     converged : bool
-        True when the tolerance was met or the noise level was reached.
+        True when the tolerance was met or the residual reached the noise
+        level. False with a `noise_level` set means the noise level was never
+        reached and the step closest to it was kept.
     noise_level : float or None
-        Estimated (or given) noise standard deviation at which the iteration
-        stopped, None when it stopped at `rtol` or `max_terms`.
+        Estimated (or given) noise standard deviation the fit was stopped at,
+        None for a fit run to `rtol` or `max_terms`.
     max_error : float
         Maximum error on the samples of the final fit (after clean-up).
     n_spurious_removed : int
@@ -153,8 +157,7 @@ class AAA(BarycentricRational):
 
     * its contribution at the nearest sample,
       :math:`|\alpha|/\operatorname{dist}(p, x)`, is below
-      ``clean_up_tol * max|f|`` (or, when noise was detected, below
-      :math:`4\hat\sigma`), or
+      ``clean_up_tol * max|f|``, or
     * a root of :math:`r` lies within :math:`10^{-6}\operatorname{dist}(p, x)`
       of it (a pole–zero pair that cancels to working precision).
 
@@ -165,11 +168,20 @@ class AAA(BarycentricRational):
     so are their distances to the samples, and their nearest roots interlace
     with them at a fixed ratio of the distance.
 
-    Noise: see `runtime.rational.noise` for the whiteness rule used with
-    ``noise="auto"``. With a known :math:`\sigma` the discrepancy principle
-    stops at the first step whose root mean square residual is below
-    :math:`1.05\,\sigma`; the unresolved remainder is then below about
-    :math:`0.3\,\sigma` in root mean square.
+    Noise: with ``noise="auto"`` the level :math:`\hat\sigma` comes from the
+    difference rule of `runtime.rational.noise`, applied to the data before
+    the iteration and to the residual whenever the error stagnates. The
+    iteration then stops at the first step whose residual has a robust scale
+    (median absolute deviation) below :math:`1.1\,\hat\sigma` (the
+    discrepancy principle), or, if that never happens, keeps the first step
+    within 1.1 of the best scale reached. Interpolating noisy support values
+    places poles next to the samples, so the stopped fit is replaced by a
+    least-squares one: its poles are kept only if they lie farther from the
+    samples than their median spacing :math:`h` and
+    :math:`|\alpha|/\max(\operatorname{dist}(p, x), h) \ge 4\hat\sigma`; the
+    constant and residues of :math:`c + \sum_j \alpha_j/(z - p_j)` are refitted
+    by linear least squares after each pruning; and the result is turned back
+    into barycentric form by a noise-free AAA run on its values.
 
     References
     ----------
@@ -428,10 +440,10 @@ def _greedy_aaa(z, f, target, max_terms, sigma, order, detect=False):
 
     `sigma` is the noise level for the discrepancy rule, or 0 to run to
     `target` or `max_terms` only. With `detect`, the difference rule is also
-    applied to the residual after every step while no noise is known: a signal
-    too rough for the rule on the raw data (third differences of the signal
-    above the noise) leaves a residual that is smooth enough once the fit has
-    captured it.
+    applied to the residual whenever the error stagnates while no noise is
+    known. A signal too rough for the rule on the raw data (third differences
+    of the signal above the noise) leaves a smooth residual once the fit has
+    captured it, so the rule then sees the noise.
     """
     n_samples = z.size
     dtype = np.result_type(z, f, 1.0)
@@ -488,7 +500,7 @@ def _greedy_aaa(z, f, target, max_terms, sigma, order, detect=False):
         if error <= target:
             converged = True
             break
-        # The residual test costs O(M log M); it runs only once the error
+        # The residual test costs O(M log M), so it runs only when the error
         # stagnates (less than halved in a step), as it does at a noise floor.
         stagnating = len(errors) > 1 and errors[-1] > STAGNATION_RATIO * errors[-2]
         if sigma == 0 and detect and stagnating:

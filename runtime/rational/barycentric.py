@@ -105,7 +105,7 @@ def barycentric_taylor(z, nodes, values, weights, order, num_const=0.0, den_cons
     Returns
     -------
     ndarray, shape (order + 1, n)
-        Row :math:`k` holds :math:`r^{(k)}(z)/k!`.
+        Row :math:`k` contains :math:`r^{(k)}(z)/k!`.
 
     Notes
     -----

@@ -21,20 +21,24 @@ Difference rule (time/value side, used by `AAA` and `TrigAAA`)
     median makes the estimate insensitive to a few jumps or kinks. Data that
     are under-resolved (differences dominated by the signal) give a
     correlation near :math:`+1` and no noise is reported; clean resolved data
-    report rounding-level noise, far below any tolerance.
+    report rounding-level noise, far below any tolerance. The fits apply the
+    same rule to their residual once the error stagnates, which detects noise
+    on signals too rough for the rule on the raw data.
 
     The fit then follows the discrepancy principle: it stops at the first step
     whose residual has a robust scale below :math:`1.1\,\hat\sigma`, so that the
     unresolved remainder is below about :math:`0.46\,\hat\sigma`.
 
-Plateau rule (Fourier side, used by `prony`)
+Plateau rule (Fourier side, used by `fit_fourier`)
     The coefficients of white noise of variance :math:`\sigma^2` sampled at
     :math:`N` points are complex Gaussian with :math:`E|c_k|^2 = s^2 = \sigma^2/N`,
     so :math:`|c_k|` has median :math:`s\sqrt{\ln 2}`. The floor :math:`s` is
     estimated from the median of the last quarter of the coefficients, and it
     is accepted only when the third quarter has a median within a factor 2 of
     it (a flat plateau); a still-decaying tail means the data are resolved
-    down to rounding and no noise floor is reported.
+    down to rounding and no noise floor is reported. Coefficients below three
+    times the floor are cut off and Hankel singular values below the noise
+    band are dropped (see `runtime.rational.prony`).
 """
 
 from math import comb
@@ -158,7 +162,7 @@ def fourier_noise_floor(magnitudes):
     -------
     NoiseEstimate
         ``sigma`` is the per-coefficient floor :math:`s` (root mean square of a
-        noise coefficient); ``is_noise`` tells whether the tail is a flat plateau.
+        noise coefficient), and ``is_noise`` is True when the tail is a flat plateau.
     """
     magnitudes = np.asarray(magnitudes, dtype=float)
     size = magnitudes.size

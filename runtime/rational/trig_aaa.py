@@ -168,14 +168,15 @@ class TrigAAA:
             raise ValueError(f"rtol must be a non-negative float, got {rtol!r}.")
         noise = _check_noise(noise)
         if np.iscomplexobj(np.asarray(x)):
-            raise ValueError("x must be real for a periodic fit; pass the sample times.")
+            raise ValueError("x must be real for a periodic fit, got complex values; pass the sample times.")
 
         self.period = period
         self.start = float(start)
         self.form = form
-        x = np.asarray(x, dtype=float) if np.asarray(x).dtype != object else x
-        t_raw = np.mod((np.asarray(x, dtype=float) - self.start) / period, 1.0)
-        t, f = clean_samples(t_raw, y)
+        # Validate first, then reduce modulo the period; points that coincide
+        # only after the reduction are merged by the second pass.
+        x, y = clean_samples(x, y)
+        t, f = clean_samples(np.mod((x - self.start) / period, 1.0), y, x_name="x mod period")
         self._t = t
         self._values = f
         self.real = not np.iscomplexobj(f)
