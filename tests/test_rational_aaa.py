@@ -88,6 +88,13 @@ def test_aaa_complex_points_spiral():
         assert np.min(np.abs(r.poles() - pole)) < SPIRAL_OUTER_POLE_TOL
 
 
+def test_aaa_roots_of_rational():
+    x = sample_points(500)
+    r = AAA(x, (x - 0.3) * (x + 0.5) / (2 + x))
+    roots = np.sort(r.roots().real)
+    assert np.max(np.abs(roots - np.array([-0.5, 0.3]))) < POLE_TOL
+
+
 def test_aaa_interpolates_support_points():
     x = sample_points(500)
     y = np.cos(5 * x) + x**3

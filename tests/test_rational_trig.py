@@ -62,6 +62,16 @@ def test_trig_aaa_odd_function_balanced():
     assert np.max(np.abs(r(xt) - g(xt))) < FIT_RTOL
 
 
+def test_trig_aaa_roots():
+    # Reference roots from scipy.optimize.brentq (scipy 1.17.1) on [0.4, 0.6] and [0.9, 1.0].
+    g = lambda x: np.sin(2 * np.pi * x) / (1.5 - np.cos(2 * np.pi * x)) + 0.2  # noqa: E731
+    x = grid(400)
+    roots = np.sort_complex(TrigAAA(x, g(x)).roots())
+    expected = np.array([0.5789387723324149, 0.9838941858565846])
+    assert roots.size == 2
+    assert np.max(np.abs(roots - expected)) < POLE_TOL
+
+
 @pytest.mark.parametrize("form", ["balanced", "proper"])
 def test_trig_aaa_forms_converge(form):
     g = lambda x: np.exp(np.sin(2 * np.pi * x)) / (1.1 + np.cos(2 * np.pi * x))  # noqa: E731

@@ -564,6 +564,9 @@ def denoise_partial_fractions(z, f, poles, sigma, spacing, sorted_real):
     and the constant are refitted after each pruning pass. Returns
     ``(poles, residues, constant)``.
     """
+    # NOTE: near a singularity finer than the noise can show (|x| sampled with
+    # sigma = 1e-6), pruning also drops poles the signal needs: measured errors
+    # there are 10^2..10^3 sigma against O(sigma) for smooth and meromorphic data.
     for _ in range(MAX_PRUNING_PASSES):
         constant, residues = fit_residues(z, f, poles)
         if poles.size == 0:
