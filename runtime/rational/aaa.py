@@ -47,6 +47,11 @@ ZERO_WEIGHT_RTOL = 1e-15
 # unresolved remainder is then below sqrt(1.1^2 - 1) = 0.46 sigma.
 DISCREPANCY_FACTOR = 1.1
 
+# White residuals below this multiple of max|f| are rounding errors, not noise
+# to stop at: a fit asked for rtol near eps reaches them on clean data, and the
+# noise path would then prune poles that clean data do support.
+ROUNDING_NOISE_RTOL = 1e3 * np.finfo(float).eps
+
 # The residual noise test runs only when a step reduces the error by less than
 # this factor.
 STAGNATION_RATIO = 0.5
@@ -233,7 +238,7 @@ class AAA(BarycentricRational):
         target = rtol * scale
 
         order = np.argsort(z.real, kind="stable") if not np.iscomplexobj(z) else np.arange(z.size)
-        sigma = _noise_sigma(noise, f[order], target)
+        sigma = _noise_sigma(noise, f[order], target, scale)
         greedy = _greedy_aaa(z, f, target, max_terms, sigma, order, detect=noise == "auto")
         self.errors = greedy["errors"]
         self.converged = greedy["converged"]
@@ -363,7 +368,7 @@ def _check_noise(noise):
     return sigma
 
 
-def _noise_sigma(noise, ordered_values, target):
+def _noise_sigma(noise, ordered_values, target, scale):
     """Return the noise level for the discrepancy rule (0 when it does not apply)."""
     if noise is None:
         return 0.0
@@ -371,7 +376,8 @@ def _noise_sigma(noise, ordered_values, target):
         return noise
     estimate = difference_noise(ordered_values)
     expected_max = np.sqrt(2.0 * np.log(max(ordered_values.size, 2))) + 1.0
-    if estimate.is_noise and expected_max * estimate.sigma > target:
+    above_rounding = estimate.sigma > ROUNDING_NOISE_RTOL * scale
+    if estimate.is_noise and above_rounding and expected_max * estimate.sigma > target:
         logger.info(
             "AAA: samples carry white noise of sigma %.3g (difference autocorrelation "
             "%.3g); fitting to the noise level", estimate.sigma, estimate.autocorrelation,
@@ -461,6 +467,7 @@ def _greedy_aaa(z, f, target, max_terms, sigma, order, detect=False):
     converged = False
     stopped_at_noise = False
 
+    f_scale = float(np.max(np.abs(f))) if n_samples else 0.0
     residual = f - np.mean(f)
     for step in range(min(max_terms, n_samples)):
         # Step 1: the sample with the largest residual becomes a support point.
@@ -505,7 +512,7 @@ def _greedy_aaa(z, f, target, max_terms, sigma, order, detect=False):
         stagnating = len(errors) > 1 and errors[-1] > STAGNATION_RATIO * errors[-2]
         if sigma == 0 and detect and stagnating:
             ordered = residual[order][~is_support[order]]
-            sigma = _noise_sigma("auto", ordered[np.isfinite(ordered)], target)
+            sigma = _noise_sigma("auto", ordered[np.isfinite(ordered)], target, f_scale)
         if sigma > 0:
             active = residual[~is_support]
             finite = active[np.isfinite(active)]

@@ -10,6 +10,7 @@ import scipy.linalg
 from .aaa import (
     DEFAULT_RTOL,
     DOUBLET_GAP_RTOL,
+    ROUNDING_NOISE_RTOL,
     STAGNATION_RATIO,
     _check_noise,
     smallest_singular_vector,
@@ -195,7 +196,9 @@ class TrigAAA:
                 sigma = noise
             else:
                 estimate = difference_noise(g[order])
-                if estimate.is_noise and (math.sqrt(2 * math.log(max(g.size, 2))) + 1) * estimate.sigma > target:
+                expected_max = math.sqrt(2 * math.log(max(g.size, 2))) + 1
+                if (estimate.is_noise and estimate.sigma > ROUNDING_NOISE_RTOL * scale
+                        and expected_max * estimate.sigma > target):
                     sigma = estimate.sigma
         result = _greedy_trig(t, g, target, max_terms, sigma, order, form, detect=noise == "auto")
         self.errors = result["errors"]
@@ -411,6 +414,7 @@ def _greedy_trig(t, g, target, max_terms, sigma, order, form, detect=False):
     weights = np.ones(1)
     errors, converged, stopped_at_noise = [], False, False
     scales = []
+    g_scale = float(np.max(np.abs(g))) if n_samples else 0.0
     residual = g - np.mean(g) if form == "balanced" else g.copy()
     limit = min(max_terms, n_samples)
 
@@ -462,7 +466,8 @@ def _greedy_trig(t, g, target, max_terms, sigma, order, form, detect=False):
             ordered = residual[order][~is_support[order]]
             estimate = difference_noise(ordered[np.isfinite(ordered)])
             expected_max = math.sqrt(2 * math.log(max(ordered.size, 2))) + 1
-            if estimate.is_noise and expected_max * estimate.sigma > target:
+            above_rounding = estimate.sigma > ROUNDING_NOISE_RTOL * g_scale
+            if estimate.is_noise and above_rounding and expected_max * estimate.sigma > target:
                 sigma = estimate.sigma
         if sigma > 0:
             scale = robust_sigma(residual[~is_support][np.isfinite(residual[~is_support])])
