@@ -238,7 +238,7 @@ class AAA(BarycentricRational):
         target = rtol * scale
 
         order = np.argsort(z.real, kind="stable") if not np.iscomplexobj(z) else np.arange(z.size)
-        sigma = _noise_sigma(noise, f[order], target, scale)
+        sigma = _noise_sigma(noise, f[order], target, scale, z[order])
         greedy = _greedy_aaa(z, f, target, max_terms, sigma, order, detect=noise == "auto")
         self.errors = greedy["errors"]
         self.converged = greedy["converged"]
@@ -368,13 +368,13 @@ def _check_noise(noise):
     return sigma
 
 
-def _noise_sigma(noise, ordered_values, target, scale):
+def _noise_sigma(noise, ordered_values, target, scale, ordered_points):
     """Return the noise level for the discrepancy rule (0 when it does not apply)."""
     if noise is None:
         return 0.0
     if isinstance(noise, float):
         return noise
-    estimate = difference_noise(ordered_values)
+    estimate = difference_noise(ordered_values, ordered_points)
     expected_max = np.sqrt(2.0 * np.log(max(ordered_values.size, 2))) + 1.0
     above_rounding = estimate.sigma > ROUNDING_NOISE_RTOL * scale
     if estimate.is_noise and above_rounding and expected_max * estimate.sigma > target:
@@ -511,8 +511,12 @@ def _greedy_aaa(z, f, target, max_terms, sigma, order, detect=False):
         # stagnates (less than halved in a step), as it does at a noise floor.
         stagnating = len(errors) > 1 and errors[-1] > STAGNATION_RATIO * errors[-2]
         if sigma == 0 and detect and stagnating:
-            ordered = residual[order][~is_support[order]]
-            sigma = _noise_sigma("auto", ordered[np.isfinite(ordered)], target, f_scale)
+            keep = ~is_support[order]
+            ordered = residual[order][keep]
+            finite = np.isfinite(ordered)
+            sigma = _noise_sigma(
+                "auto", ordered[finite], target, f_scale, z[order][keep][finite]
+            )
         if sigma > 0:
             active = residual[~is_support]
             finite = active[np.isfinite(active)]

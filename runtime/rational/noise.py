@@ -17,7 +17,10 @@ Difference rule (time/value side, used by `AAA` and `TrigAAA`)
                           {\sqrt{\binom{2k}{k}}},
 
     and the estimate is accepted as noise only when the sample autocorrelation
-    of :math:`\Delta^k f` is within :math:`4/\sqrt{n}` of :math:`-k/(k+1)`. The
+    of :math:`\Delta^k f` is within :math:`4/\sqrt{n}` of :math:`-k/(k+1)`. On
+    irregular grids the differences are divided differences scaled to
+    unit-norm stencils, and the expected correlation is the mean overlap of
+    neighbouring stencils. The
     median makes the estimate insensitive to a few jumps or kinks. Data that
     are under-resolved (differences dominated by the signal) give a
     correlation near :math:`+1` and no noise is reported; clean resolved data
@@ -111,13 +114,19 @@ def robust_sigma(values):
     return float(MAD_TO_SIGMA * np.median(np.abs(values - np.median(values))))
 
 
-def difference_noise(values):
+def difference_noise(values, points=None):
     """Estimate the noise level of samples from their differences (the difference rule).
 
     Parameters
     ----------
     values : ndarray, shape (M,)
         Sample values in the order of the points along their curve.
+    points : ndarray, shape (M,), optional
+        The sample points in the same order. With points, each difference is
+        the divided difference of order :math:`k` on :math:`k + 1` neighbours,
+        scaled to a stencil of unit norm; that removes the signal to
+        :math:`O(h^k)` on irregular grids too, where plain differences of
+        unevenly spaced smooth data do not vanish. Default: equispaced.
 
     Returns
     -------
@@ -128,15 +137,19 @@ def difference_noise(values):
     values = np.asarray(values)
     if values.size < MIN_NOISE_SAMPLES:
         return NoiseEstimate(0.0, False)
-    differences = np.diff(values, n=DIFFERENCE_ORDER)
-    sigma = robust_sigma(differences) / np.sqrt(comb(2 * DIFFERENCE_ORDER, DIFFERENCE_ORDER))
+    stencils = _unit_stencils(values.size, points)
+    windows = np.lib.stride_tricks.sliding_window_view(values, DIFFERENCE_ORDER + 1)
+    differences = np.sum(windows * stencils, axis=1)
+    sigma = robust_sigma(differences)
     if sigma == 0.0:
         return NoiseEstimate(0.0, False)
 
+    # White noise gives differences with unit-norm stencils of variance sigma^2
+    # and a lag-one correlation equal to the overlap of neighbouring stencils.
+    overlap = np.sum(stencils[:-1, 1:] * stencils[1:, :-1], axis=1)
+
     # Differences beyond a few sigmas (jumps, kinks) are left out of the correlation.
-    inlier = np.abs(differences - np.median(differences)) <= PAIR_BOUND * sigma * np.sqrt(
-        comb(2 * DIFFERENCE_ORDER, DIFFERENCE_ORDER)
-    )
+    inlier = np.abs(differences - np.median(differences)) <= PAIR_BOUND * sigma
     pairs = inlier[:-1] & inlier[1:]
     if np.count_nonzero(pairs) < MIN_NOISE_SAMPLES:
         return NoiseEstimate(sigma, False)
@@ -145,9 +158,25 @@ def difference_noise(values):
     left = left - np.mean(left)
     right = right - np.mean(right)
     rho = float(np.vdot(left, right).real) / float(np.linalg.norm(left) * np.linalg.norm(right))
-    expected = -DIFFERENCE_ORDER / (DIFFERENCE_ORDER + 1.0)
+    expected = float(np.mean(overlap[pairs]))
     white = abs(rho - expected) <= WHITENESS_SIGMAS / np.sqrt(left.size)
     return NoiseEstimate(sigma, white, rho)
+
+
+def _unit_stencils(size, points):
+    """Return the divided-difference stencils of order k, each scaled to unit norm."""
+    order = DIFFERENCE_ORDER
+    if points is None:
+        stencil = np.array([(-1.0) ** (order - j) * comb(order, j) for j in range(order + 1)])
+        return np.broadcast_to(stencil / np.linalg.norm(stencil), (size - order, order + 1))
+    windows = np.lib.stride_tricks.sliding_window_view(np.asarray(points), order + 1)
+    gaps = windows[:, :, None] - windows[:, None, :]
+    gaps[:, np.arange(order + 1), np.arange(order + 1)] = 1.0
+    stencils = 1.0 / np.prod(gaps, axis=2)
+    norms = np.linalg.norm(stencils, axis=1, keepdims=True)
+    # Stencils are conjugated for complex points so that sum(stencil * f) keeps
+    # unit gain for noise; real stencils are unchanged.
+    return np.conj(stencils / norms)
 
 
 def fourier_noise_floor(magnitudes):

@@ -195,7 +195,7 @@ class TrigAAA:
             if isinstance(noise, float):
                 sigma = noise
             else:
-                estimate = difference_noise(g[order])
+                estimate = difference_noise(g[order], t[order])
                 expected_max = math.sqrt(2 * math.log(max(g.size, 2))) + 1
                 if (estimate.is_noise and estimate.sigma > ROUNDING_NOISE_RTOL * scale
                         and expected_max * estimate.sigma > target):
@@ -463,8 +463,10 @@ def _greedy_trig(t, g, target, max_terms, sigma, order, form, detect=False):
         if sigma == 0 and detect and stagnating:
             # Same rule as AAA: the residual of a fit that captured the signal
             # shows the noise even where the raw data are too rough for it.
-            ordered = residual[order][~is_support[order]]
-            estimate = difference_noise(ordered[np.isfinite(ordered)])
+            keep = ~is_support[order]
+            ordered = residual[order][keep]
+            finite = np.isfinite(ordered)
+            estimate = difference_noise(ordered[finite], t[order][keep][finite])
             expected_max = math.sqrt(2 * math.log(max(ordered.size, 2))) + 1
             above_rounding = estimate.sigma > ROUNDING_NOISE_RTOL * g_scale
             if estimate.is_noise and above_rounding and expected_max * estimate.sigma > target:
