@@ -16,9 +16,10 @@ $(VENV)/.stamp-%: pyproject.toml $(CONSTRAINTS) | $(VENV)/bin/python
 	$(PIP) install --quiet -c $(CONSTRAINTS) -e '.[$*]'
 	touch $@
 
+# Kernel modules built by the tests go to .cache/ in the checkout, never to the user's home.
 test: $(VENV)/.stamp-test
 	$(VENV)/bin/codegen check
-	$(PY) -m pytest -q
+	FKT_CACHE_DIR=$(CURDIR)/.cache/fkt $(PY) -m pytest -q -n 2 --dist loadgroup
 
 demo: $(VENV)/.stamp-demo
 	$(PY) examples/sst_smoothing.py

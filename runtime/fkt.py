@@ -2,8 +2,9 @@
 
 Matrix entries are K[i, j] = variance * K(|(t_i - s_j) / lengthscale|), plus ``diagonal`` on a
 square problem. Products run the tree code of Ryan, Ament, Gomes and Damle, "The Fast Kernel
-Transform" (AISTATS 2022, arXiv:2106.04487): moments of every source node that some target leaf
-sees as far, evaluated at each far target, and direct sums for the near field.
+Transform" (AISTATS 2022, arXiv:2106.04487). Each source node that is far from some target leaf
+gets moments, which are evaluated at every target of those leaves; the near field is summed
+directly.
 """
 
 from __future__ import annotations
@@ -304,11 +305,13 @@ class FKT(LinearOperator):
         tree, lists, module = self.tree, self.lists, self.module
         permuted = np.ascontiguousarray(weights[tree.source_permutation])
         n_rhs = weights.shape[1]
+
         moments = np.empty((self._moment_rows, n_rhs), dtype=self.dtype)
         module.compute_moments(
             self.params, self._permuted_sources, permuted, self._moment_nodes, self.node_order, tree.source_range,
             tree.center, self._moment_start, moments,
         )
+
         out = np.zeros((self.shape[0], n_rhs), dtype=self.dtype)
         if self._store_near and self._near_values is None:
             values = np.empty(int(self._near_offsets[-1]), dtype=self.dtype)
@@ -330,6 +333,7 @@ class FKT(LinearOperator):
             tree.source_range, tree.center, self.node_order, lists.far_pointer, lists.far_nodes, near_pointer,
             near_nodes, self._moment_start, moments, out,
         )
+
         result = np.empty_like(out)
         result[tree.target_permutation] = out
         return result
@@ -364,7 +368,7 @@ class FKT(LinearOperator):
         return self.variance * block
 
     def block_jacobi(self, block_size: int = 512, diagonal=None, on_not_pd: str = "jitter"):
-        """Block-Jacobi preconditioner over the boxes of the tree with at most ``block_size`` points.
+        """Build a block-Jacobi preconditioner over the tree's boxes of at most ``block_size`` points.
 
         Each block is the dense kernel block of one box plus ``diagonal`` (default: the
         operator's own diagonal term), Cholesky-factorised; see
@@ -388,7 +392,7 @@ class FKT(LinearOperator):
         )
 
     def derivative(self, parameter: str) -> LinearOperator:
-        """dK/d parameter as an operator, for ``"variance"``, ``"lengthscale"`` or a shape parameter.
+        """Return dK/d(parameter) as an operator, for ``"variance"``, ``"lengthscale"`` or a shape parameter.
 
         The length-scale derivative uses the derived kernel g(u) = -u k'(u), built and compiled
         on first use (see :mod:`codegen.derived`); it needs an isotropic length scale.
@@ -448,7 +452,7 @@ class FKT(LinearOperator):
 
     @property
     def stats(self) -> dict:
-        """Build facts: parameters, interaction counts, stored bytes, build time."""
+        """Facts about the build: chosen parameters, interaction counts, stored bytes, build time."""
         facts = {"kernel": self.kernel_name, "shape": self.shape, "build_seconds": getattr(self, "build_seconds", None)}
         if self._dense is not None:
             facts["mode"] = "dense"

@@ -7,7 +7,7 @@ import pytest
 
 from codegen.specs import BUILTIN_KERNELS
 from runtime import FKT, direct_sum
-from tests.fkt_data import DISTRIBUTIONS
+from fkt_data import DISTRIBUTIONS
 
 TOLERANCES = (1e-3, 1e-6)
 N_POINTS = 2500
@@ -114,3 +114,18 @@ def test_estimate_error_tracks_true_error():
     assert operator.stats["far_entries"] > 0
     estimate = operator.estimate_error(n_rows=200, seed=1)
     assert estimate <= 1e-4
+
+
+@pytest.mark.parametrize("kernel", ["matern32", "laplace"])
+def test_diagonal_term(kernel):
+    rng = np.random.default_rng(13)
+    points = DISTRIBUTIONS["uniform"](3000, 3, rng)
+    weights = weights_pair(3000, rng)
+    diagonal = 0.1 + rng.random(3000)
+    exact = direct_sum(kernel, points, points, weights, lengthscale=0.2, variance=2.0) + diagonal[:, None] * weights
+    operator = FKT(kernel, points, tol=1e-6, lengthscale=0.2, variance=2.0, diagonal=diagonal)
+    errors = relative_errors(operator @ weights, exact)
+    assert errors.max() <= 1e-6
+    scalar = FKT(kernel, points, tol=1e-6, lengthscale=0.2, variance=2.0, diagonal=0.5)
+    shifted = direct_sum(kernel, points, points, weights, lengthscale=0.2, variance=2.0) + 0.5 * weights
+    assert relative_errors(scalar @ weights, shifted).max() <= 1e-6
