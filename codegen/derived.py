@@ -43,7 +43,8 @@ def derivative_spec(kernel, parameter: str, dim: int) -> KernelSpec:
         label = "d_lengthscale"
     elif parameter in spec.parameter_names:
         symbol = spec.parameter_symbols[spec.parameter_names.index(parameter)]
-        derived = sympy.simplify(sympy.diff(expression, symbol))
+        # expand_log turns log(u^v) from simplify into v log(u): u^v overflows for moderate r.
+        derived = sympy.expand_log(sympy.simplify(sympy.diff(expression, symbol)), force=True)
         label = f"d_{parameter}"
     else:
         choices = ", ".join([LENGTHSCALE, *spec.parameter_names])

@@ -131,9 +131,11 @@ def kernel_derivatives(spec: KernelSpec, dim: int, order: int) -> tuple[sympy.Ex
     bessel = kernel.has(sympy.besselk)
     if bessel:
         kernel = kernel.replace(sympy.besselk, BesselK)
-    derivatives = [kernel]
     poly_exp = _generator_of(kernel) is not None
     rational = not poly_exp and kernel.is_rational_function(R)
+    if not (poly_exp or bessel or rational):
+        return _opaque_derivatives(kernel, order)
+    derivatives = [kernel]
     for _ in range(order):
         derivative = sympy.diff(derivatives[-1], R)
         if poly_exp or bessel:
@@ -142,6 +144,91 @@ def kernel_derivatives(spec: KernelSpec, dim: int, order: int) -> tuple[sympy.Ex
             derivative = sympy.factor(sympy.cancel(derivative), R)
         derivatives.append(derivative)
     return tuple(derivatives)
+
+
+def _opaque_derivatives(kernel: sympy.Expr, order: int) -> tuple[sympy.Expr, ...]:
+    """Return K, ..., K^(order) for a kernel of no special form, without expression swell.
+
+    Differentiating nested powers and logarithms directly makes every derivative a few times
+    larger than the last (about 10^7 nodes by the 12th derivative of the rational quadratic's
+    alpha-derivative). Instead every power with a base other than r, and every log and exp of
+    something other than r, becomes an opaque function F_i(r) whose derivative is written in
+    terms of r and the other F's: (g^s)' = s g' g^s / g, log(g)' = g'/g, exp(g)' = g' exp(g).
+    Each derivative is expanded into a sum of products of powers of r and the F's, so like terms
+    merge and the term count grows polynomially in the order. The F's are put back at the end.
+    """
+    replacements: dict[sympy.Expr, sympy.Expr] = {}  # original subexpression -> F_i(r)
+    rules: dict[sympy.Expr, sympy.Expr] = {}  # Derivative(F_i(r), r) -> expression in r, F's
+
+    def opaque(original: sympy.Expr, derivative) -> sympy.Expr:
+        """Return the F(r) standing for ``original``; ``derivative(F)`` gives F' in r and the F's."""
+        if original not in replacements:
+            function = sympy.Function(f"_F{len(replacements)}")(R)
+            replacements[original] = function
+            rules[sympy.Derivative(function, R)] = sympy.expand(derivative(function), power_exp=False, log=False)
+        return replacements[original]
+
+    def rewrite(node: sympy.Expr) -> sympy.Expr:
+        if node.is_Atom or not node.has(R):
+            return node
+        rewritten = node.func(*[rewrite(argument) for argument in node.args])
+        if isinstance(node, sympy.Pow) and node.base != R:
+            if node.exp.has(R):
+                # g^h with h depending on r is exp(h log g).
+                return rewrite(sympy.exp(node.exp * sympy.log(node.base)))
+            base = rewritten.base
+            base_derivative = sympy.diff(base, R).xreplace(rules)
+            if not isinstance(base, sympy.core.function.AppliedUndef):
+                base = opaque(node.base, lambda _: base_derivative)
+                base_derivative = rules[sympy.Derivative(base, R)]
+            if node.exp.is_Integer:
+                return base**node.exp
+            return opaque(node, lambda power: node.exp * base_derivative * power / base)
+        if isinstance(node, (sympy.log, sympy.exp)) and node.args[0] != R:
+            inner = rewritten.args[0]
+            inner_derivative = sympy.diff(inner, R).xreplace(rules)
+            if isinstance(node, sympy.log):
+                if not isinstance(inner, sympy.core.function.AppliedUndef):
+                    inner = opaque(node.args[0], lambda _: inner_derivative)
+                return opaque(node, lambda _: inner_derivative / inner)
+            return opaque(node, lambda function: inner_derivative * function)
+        return rewritten
+
+    # Hold each derivative as {product of powers of r and F's: coefficient}; the coefficients
+    # (functions of the shape parameters only) are never expanded, so they stay compact.
+    current = _by_structure(sympy.expand(rewrite(kernel), power_exp=False, log=False))
+    opaque_derivatives = [_from_structure(current)]
+    for _ in range(order):
+        following: dict[sympy.Expr, sympy.Expr] = {}
+        for structure, coefficient in current.items():
+            derivative = sympy.expand(sympy.diff(structure, R).xreplace(rules), power_exp=False, log=False)
+            for term_structure, term_coefficient in _by_structure(derivative).items():
+                following[term_structure] = following.get(term_structure, 0) + coefficient * term_coefficient
+        current = {structure: sympy.expand(value) for structure, value in following.items()}
+        current = {structure: value for structure, value in current.items() if value != 0}
+        opaque_derivatives.append(_from_structure(current))
+
+    originals = {function: original for original, function in replacements.items()}
+    return tuple(_substitute_back(expression, originals) for expression in opaque_derivatives)
+
+
+def _by_structure(expression: sympy.Expr) -> dict[sympy.Expr, sympy.Expr]:
+    """Split an expanded sum into {r-dependent factor: sum of r-independent coefficients}."""
+    grouped: dict[sympy.Expr, sympy.Expr] = {}
+    for term in sympy.Add.make_args(expression):
+        coefficient, structure = term.as_independent(R, as_Add=False)
+        grouped[structure] = grouped.get(structure, 0) + coefficient
+    return grouped
+
+
+def _from_structure(grouped: dict[sympy.Expr, sympy.Expr]) -> sympy.Expr:
+    return sympy.Add(*[coefficient * structure for structure, coefficient in grouped.items()])
+
+
+def _substitute_back(expression: sympy.Expr, originals: dict[sympy.Expr, sympy.Expr]) -> sympy.Expr:
+    while expression.has(*originals):
+        expression = expression.xreplace(originals)
+    return expression
 
 
 def radial_coefficients(dim: int, order: int, j: int, k: int) -> dict[int, Fraction]:

@@ -4,7 +4,7 @@
 # dim: 2
 # order: 24
 # spec-hash: 8dceb1e29c9177e1
-# generator-version: 1.a02e3eecca
+# generator-version: 2.a02e3eecca
 """FKT module of the cauchy kernel in 2 dimension(s), expansion order up to 24.
 
 K(r) = 1/(1 + r^2)
@@ -28,7 +28,7 @@ MAX_ORDER = 24
 PARAMETER_NAMES = ()
 PARAMETER_DEFAULTS = ()
 SPEC_HASH = "8dceb1e29c9177e1"
-GENERATOR_VERSION = "1.a02e3eecca"
+GENERATOR_VERSION = "2.a02e3eecca"
 EXPRESSION = "1/(1 + r^2)"
 IS_COMPLEX = False
 REDUCED = False

@@ -4,7 +4,7 @@
 # dim: 3
 # order: 20
 # spec-hash: 7b0022bbdda885cb
-# generator-version: 1.a02e3eecca
+# generator-version: 2.a02e3eecca
 """FKT module of the exponential kernel in 3 dimension(s), expansion order up to 20.
 
 K(r) = exp(-r)
@@ -28,7 +28,7 @@ MAX_ORDER = 20
 PARAMETER_NAMES = ()
 PARAMETER_DEFAULTS = ()
 SPEC_HASH = "7b0022bbdda885cb"
-GENERATOR_VERSION = "1.a02e3eecca"
+GENERATOR_VERSION = "2.a02e3eecca"
 EXPRESSION = "exp(-r)"
 IS_COMPLEX = False
 REDUCED = True

@@ -4,7 +4,7 @@
 # dim: 1
 # order: 24
 # spec-hash: 78dbcbd03cdb74a1
-# generator-version: 1.a02e3eecca
+# generator-version: 2.a02e3eecca
 """FKT module of the gaussian kernel in 1 dimension(s), expansion order up to 24.
 
 K(r) = exp(-r^2/2)
@@ -28,7 +28,7 @@ MAX_ORDER = 24
 PARAMETER_NAMES = ()
 PARAMETER_DEFAULTS = ()
 SPEC_HASH = "78dbcbd03cdb74a1"
-GENERATOR_VERSION = "1.a02e3eecca"
+GENERATOR_VERSION = "2.a02e3eecca"
 EXPRESSION = "exp(-r^2/2)"
 IS_COMPLEX = False
 REDUCED = False

@@ -4,7 +4,7 @@
 # dim: 3
 # order: 20
 # spec-hash: 1883496c71931f24
-# generator-version: 1.a02e3eecca
+# generator-version: 2.a02e3eecca
 """FKT module of the helmholtz kernel in 3 dimension(s), expansion order up to 20.
 
 K(r) = exp(I*k*r)/(4*pi*r)
@@ -29,7 +29,7 @@ MAX_ORDER = 20
 PARAMETER_NAMES = ("k",)
 PARAMETER_DEFAULTS = (1.0,)
 SPEC_HASH = "1883496c71931f24"
-GENERATOR_VERSION = "1.a02e3eecca"
+GENERATOR_VERSION = "2.a02e3eecca"
 EXPRESSION = "exp(I*k*r)/(4*pi*r)"
 IS_COMPLEX = True
 REDUCED = True

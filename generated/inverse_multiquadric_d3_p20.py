@@ -4,7 +4,7 @@
 # dim: 3
 # order: 20
 # spec-hash: a760526580b5e5b9
-# generator-version: 1.a02e3eecca
+# generator-version: 2.a02e3eecca
 """FKT module of the inverse_multiquadric kernel in 3 dimension(s), expansion order up to 20.
 
 K(r) = 1/sqrt(r^2 + c^2)
@@ -29,7 +29,7 @@ MAX_ORDER = 20
 PARAMETER_NAMES = ("c",)
 PARAMETER_DEFAULTS = (1.0,)
 SPEC_HASH = "a760526580b5e5b9"
-GENERATOR_VERSION = "1.a02e3eecca"
+GENERATOR_VERSION = "2.a02e3eecca"
 EXPRESSION = "1/sqrt(r^2 + c^2)"
 IS_COMPLEX = False
 REDUCED = False

@@ -4,7 +4,7 @@
 # dim: 2
 # order: 24
 # spec-hash: e18b89996d49e09b
-# generator-version: 1.a02e3eecca
+# generator-version: 2.a02e3eecca
 """FKT module of the laplace kernel in 2 dimension(s), expansion order up to 24.
 
 K(r) = -log(r)/(2*pi)
@@ -28,7 +28,7 @@ MAX_ORDER = 24
 PARAMETER_NAMES = ()
 PARAMETER_DEFAULTS = ()
 SPEC_HASH = "e18b89996d49e09b"
-GENERATOR_VERSION = "1.a02e3eecca"
+GENERATOR_VERSION = "2.a02e3eecca"
 EXPRESSION = "-log(r)/(2*pi)"
 IS_COMPLEX = False
 REDUCED = True

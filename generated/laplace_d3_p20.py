@@ -4,7 +4,7 @@
 # dim: 3
 # order: 20
 # spec-hash: e18b89996d49e09b
-# generator-version: 1.a02e3eecca
+# generator-version: 2.a02e3eecca
 """FKT module of the laplace kernel in 3 dimension(s), expansion order up to 20.
 
 K(r) = 1/(4*pi*r)
@@ -28,7 +28,7 @@ MAX_ORDER = 20
 PARAMETER_NAMES = ()
 PARAMETER_DEFAULTS = ()
 SPEC_HASH = "e18b89996d49e09b"
-GENERATOR_VERSION = "1.a02e3eecca"
+GENERATOR_VERSION = "2.a02e3eecca"
 EXPRESSION = "1/(4*pi*r)"
 IS_COMPLEX = False
 REDUCED = True

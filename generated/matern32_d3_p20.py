@@ -4,7 +4,7 @@
 # dim: 3
 # order: 20
 # spec-hash: 1171dd1b21a92963
-# generator-version: 1.a02e3eecca
+# generator-version: 2.a02e3eecca
 """FKT module of the matern32 kernel in 3 dimension(s), expansion order up to 20.
 
 K(r) = (1 + sqrt(3)*r)*exp(-sqrt(3)*r)
@@ -28,7 +28,7 @@ MAX_ORDER = 20
 PARAMETER_NAMES = ()
 PARAMETER_DEFAULTS = ()
 SPEC_HASH = "1171dd1b21a92963"
-GENERATOR_VERSION = "1.a02e3eecca"
+GENERATOR_VERSION = "2.a02e3eecca"
 EXPRESSION = "(1 + sqrt(3)*r)*exp(-sqrt(3)*r)"
 IS_COMPLEX = False
 REDUCED = True

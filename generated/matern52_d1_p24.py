@@ -4,7 +4,7 @@
 # dim: 1
 # order: 24
 # spec-hash: 6f46a5edbf53a99b
-# generator-version: 1.a02e3eecca
+# generator-version: 2.a02e3eecca
 """FKT module of the matern52 kernel in 1 dimension(s), expansion order up to 24.
 
 K(r) = (1 + sqrt(5)*r + 5*r^2/3)*exp(-sqrt(5)*r)
@@ -28,7 +28,7 @@ MAX_ORDER = 24
 PARAMETER_NAMES = ()
 PARAMETER_DEFAULTS = ()
 SPEC_HASH = "6f46a5edbf53a99b"
-GENERATOR_VERSION = "1.a02e3eecca"
+GENERATOR_VERSION = "2.a02e3eecca"
 EXPRESSION = "(1 + sqrt(5)*r + 5*r^2/3)*exp(-sqrt(5)*r)"
 IS_COMPLEX = False
 REDUCED = True

@@ -4,7 +4,7 @@
 # dim: 1
 # order: 24
 # spec-hash: 21b5a13dcbe2ab9c
-# generator-version: 1.a02e3eecca
+# generator-version: 2.a02e3eecca
 """FKT module of the matern kernel in 1 dimension(s), expansion order up to 24.
 
 K(r) = 2^(1 - nu)/gamma(nu) * (sqrt(2*nu)*r)^nu * besselk(nu, sqrt(2*nu)*r)
@@ -31,7 +31,7 @@ MAX_ORDER = 24
 PARAMETER_NAMES = ("nu",)
 PARAMETER_DEFAULTS = (1.0,)
 SPEC_HASH = "21b5a13dcbe2ab9c"
-GENERATOR_VERSION = "1.a02e3eecca"
+GENERATOR_VERSION = "2.a02e3eecca"
 EXPRESSION = "2^(1 - nu)/gamma(nu) * (sqrt(2*nu)*r)^nu * besselk(nu, sqrt(2*nu)*r)"
 IS_COMPLEX = False
 REDUCED = False
