@@ -139,7 +139,7 @@ def machine() -> dict:
             "load_average_at_start": os.getloadavg()}
 
 
-def plot(records: list[dict]) -> None:
+def plot(records: list[dict], path: str) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -165,10 +165,10 @@ def plot(records: list[dict]) -> None:
     axes[0][0].set_ylabel("seconds")
     axes[0][-1].legend(fontsize=8)
     figure.tight_layout()
-    descriptor, temporary = tempfile.mkstemp(suffix=".png", dir=os.path.dirname(PLOT))
+    descriptor, temporary = tempfile.mkstemp(suffix=".png", dir=os.path.dirname(os.path.abspath(path)))
     os.close(descriptor)
     figure.savefig(temporary, dpi=100)
-    os.replace(temporary, PLOT)
+    os.replace(temporary, path)
 
 
 def main() -> None:
@@ -180,6 +180,8 @@ def main() -> None:
     parser.add_argument("--full-direct", type=int, default=100_000, help="largest N with a full direct sum")
     parser.add_argument("--max-keops", type=int, default=100_000, help="largest N run with KeOps")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--output", default=RESULTS, help="JSON file for the results")
+    parser.add_argument("--plot", default=PLOT, help="PNG file for the plot")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
 
@@ -208,13 +210,14 @@ def main() -> None:
                       f"{record.get('keops_s', float('nan')):>8.2f} {record.get('fmm3d_s', float('nan')):>8.2f} "
                       f"{record['max_rss_gb']:>7.2f}", flush=True)
     payload = {"machine": machine(), "command": " ".join(sys.argv), "records": records}
-    os.makedirs(os.path.dirname(RESULTS), exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(suffix=".json", dir=os.path.dirname(RESULTS))
+    output = os.path.abspath(arguments.output)
+    os.makedirs(os.path.dirname(output), exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(suffix=".json", dir=os.path.dirname(output))
     with os.fdopen(descriptor, "w") as handle:
         json.dump(payload, handle, indent=1)
-    os.replace(temporary, RESULTS)
-    plot(records)
-    print(f"saved {RESULTS} and {PLOT}")
+    os.replace(temporary, output)
+    plot(records, arguments.plot)
+    print(f"saved {output} and {arguments.plot}")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ import logging
 import warnings
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from .errors import ConvergenceWarning, NotPSDError
 from .operators import (
@@ -63,7 +64,7 @@ class CGResult:
 
 
 def cg(op, b, *, diagonal=0.0, tol=1e-5, max_iter=None, x0=None, preconditioner=None,
-       warn=True):
+       warn=True, progress=False):
     """Solve ``(K + D) x = b`` by preconditioned conjugate gradients.
 
     All columns of ``b`` advance together with one block product per iteration.
@@ -90,6 +91,8 @@ def cg(op, b, *, diagonal=0.0, tol=1e-5, max_iter=None, x0=None, preconditioner=
         ``M @ r``, for example :class:`BlockJacobi`.
     warn : bool, default True
         Emit a :class:`ConvergenceWarning` when a column does not converge.
+    progress : bool, default False
+        Show a progress bar (tqdm, on stderr) with the iteration count and the worst residual.
 
     Returns
     -------
@@ -167,8 +170,10 @@ def cg(op, b, *, diagonal=0.0, tol=1e-5, max_iter=None, x0=None, preconditioner=
     _check_preconditioner_curvature(residual_dot[active], 0)
 
     iterations = 0
+    bar = tqdm(total=max_iter, desc="cg", unit="it", disable=not progress, leave=False)
     while active.size and iterations < max_iter:
         iterations += 1
+        bar.update()
 
         # Step length from the curvature of each active direction.
         product_block = product(direction[:, active])
@@ -189,6 +194,8 @@ def cg(op, b, *, diagonal=0.0, tol=1e-5, max_iter=None, x0=None, preconditioner=
 
         # Freeze converged columns before the next preconditioner application.
         relative_residuals[active] = np.linalg.norm(residual[:, active], axis=0) / rhs_norms[active]
+        if progress:
+            bar.set_postfix(residual=f"{relative_residuals[active].max():.1e}", refresh=False)
         newly_converged = relative_residuals[active] <= tol
         converged[active[newly_converged]] = True
         active = active[~newly_converged]
@@ -204,6 +211,7 @@ def cg(op, b, *, diagonal=0.0, tol=1e-5, max_iter=None, x0=None, preconditioner=
         )
         residual_dot[active] = new_dot
 
+    bar.close()
     logger.debug(
         "cg: n=%d k=%d iterations=%d products=%d converged=%d/%d max_residual=%.3e",
         n, k, iterations, product.n_products, int(converged.sum()), k,

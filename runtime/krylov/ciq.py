@@ -121,7 +121,7 @@ class CIQGradient:
 def inv_sqrt_matvec(op, b, *, diagonal=0.0, n_quad=DEFAULT_QUADRATURE_POINTS,
                     tol=DEFAULT_MINRES_TOL, max_iter=None, eig_bounds=None,
                     bounds_iter=DEFAULT_BOUNDS_ITERATIONS, rng=None, keep_solves=False,
-                    return_info=False):
+                    return_info=False, progress=False):
     """Compute ``(K + D)^{-1/2} b`` by contour-integral quadrature and msMINRES.
 
     Parameters
@@ -150,6 +150,8 @@ def inv_sqrt_matvec(op, b, *, diagonal=0.0, n_quad=DEFAULT_QUADRATURE_POINTS,
         lets :func:`ciq_backward` skip re-solving with ``b``.
     return_info : bool, default False
         Also return a :class:`CIQInfo`.
+    progress : bool, default False
+        Show a progress bar over the msMINRES iterations.
 
     Returns
     -------
@@ -198,13 +200,13 @@ def inv_sqrt_matvec(op, b, *, diagonal=0.0, n_quad=DEFAULT_QUADRATURE_POINTS,
        (2008) 2505-2523. doi:10.1137/070700607
     """
     return _ciq_apply("inv_sqrt", op, b, diagonal, n_quad, tol, max_iter, eig_bounds,
-                      bounds_iter, rng, keep_solves, return_info)
+                      bounds_iter, rng, keep_solves, return_info, progress)
 
 
 def sqrt_matvec(op, b, *, diagonal=0.0, n_quad=DEFAULT_QUADRATURE_POINTS,
                 tol=DEFAULT_MINRES_TOL, max_iter=None, eig_bounds=None,
                 bounds_iter=DEFAULT_BOUNDS_ITERATIONS, rng=None, keep_solves=False,
-                return_info=False):
+                return_info=False, progress=False):
     """Compute ``(K + D)^{1/2} b`` as ``(K + D) (K + D)^{-1/2} b`` by CIQ.
 
     Takes the arguments of :func:`inv_sqrt_matvec` and costs one more product.
@@ -223,7 +225,7 @@ def sqrt_matvec(op, b, *, diagonal=0.0, n_quad=DEFAULT_QUADRATURE_POINTS,
     at the same settings.
     """
     return _ciq_apply("sqrt", op, b, diagonal, n_quad, tol, max_iter, eig_bounds,
-                      bounds_iter, rng, keep_solves, return_info)
+                      bounds_iter, rng, keep_solves, return_info, progress)
 
 
 def ciq_backward(op, info, grad_output, derivatives=None, *, tol=None, max_iter=None):
@@ -352,7 +354,7 @@ def ciq_backward(op, info, grad_output, derivatives=None, *, tol=None, max_iter=
 
 
 def _ciq_apply(kind, op, b, diagonal, n_quad, tol, max_iter, eig_bounds, bounds_iter, rng,
-               keep_solves, return_info):
+               keep_solves, return_info, progress):
     linear_operator = as_operator(op)
     n = linear_operator.shape[0]
     rhs, was_vector = check_rhs(b, n)
@@ -379,7 +381,8 @@ def _ciq_apply(kind, op, b, diagonal, n_quad, tol, max_iter, eig_bounds, bounds_
 
     # All shifted systems from one Lanczos process.
     result = minres_shifted(linear_operator, rhs, shifts, diagonal=diagonal, tol=tol,
-                            max_iter=max_iter, weights=None if keep_solves else weights)
+                            max_iter=max_iter, weights=None if keep_solves else weights,
+                            progress=progress)
     if keep_solves:
         solves = result.x
         output = np.einsum("q,qnk->nk", weights, solves)

@@ -5,6 +5,7 @@ import logging
 import warnings
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from .errors import ConvergenceWarning, NumericalWarning
 from .lanczos import BREAKDOWN_RTOL
@@ -69,7 +70,7 @@ class ShiftedSolveResult:
 
 
 def minres_shifted(op, b, shifts, *, diagonal=0.0, tol=1e-5, max_iter=None, weights=None,
-                   warn=True):
+                   warn=True, progress=False):
     """Solve ``(K + D + t_q I) x_q = b`` for all shifts ``t_q`` with one Lanczos process.
 
     Krylov spaces are invariant under shifts, so the Lanczos vectors of ``K + D``
@@ -98,6 +99,8 @@ def minres_shifted(op, b, shifts, *, diagonal=0.0, tol=1e-5, max_iter=None, weig
         stored, which saves ``n_shifts * n * k`` values.
     warn : bool, default True
         Emit a :class:`ConvergenceWarning` when a system does not converge.
+    progress : bool, default False
+        Show a progress bar (tqdm, on stderr) with the iteration count and the worst residual.
 
     Returns
     -------
@@ -166,7 +169,8 @@ def minres_shifted(op, b, shifts, *, diagonal=0.0, tol=1e-5, max_iter=None, weig
     effective_shifts = shift_array + (diagonal if np.ndim(diagonal) == 0 else 0.0)
     product = CountingProduct(linear_operator, 0.0 if np.ndim(diagonal) == 0 else diagonal)
     state = _MinresState(rhs, effective_shifts, tolerances, weights)
-    iterations = state.run(product, max_iter)
+    with tqdm(total=max_iter, desc="minres_shifted", unit="it", disable=not progress, leave=False) as bar:
+        iterations = state.run(product, max_iter, bar)
 
     logger.debug(
         "minres_shifted: n=%d k=%d shifts=%d iterations=%d products=%d converged=%d/%d",
@@ -265,7 +269,7 @@ class _MinresState:
         self.singular = np.zeros((n_shifts, k), dtype=bool)
         self.shift_iterations = np.zeros((n_shifts, k), dtype=np.int64)
 
-    def run(self, product, max_iter):
+    def run(self, product, max_iter, bar):
         active_columns = np.flatnonzero(~np.all(self.converged, axis=0))
         iterations = 0
         while active_columns.size and iterations < max_iter:
@@ -273,6 +277,9 @@ class _MinresState:
             self._step(product, active_columns)
             frozen = self.converged | self.singular
             active_columns = np.flatnonzero(~np.all(frozen, axis=0))
+            bar.update()
+            if not bar.disable:
+                bar.set_postfix(residual=f"{self.residuals[~frozen].max(initial=0.0):.1e}", refresh=False)
         return iterations
 
     def _step(self, product, cols):

@@ -145,8 +145,9 @@ def difference_noise(values, points=None):
         return NoiseEstimate(0.0, False)
 
     # White noise gives differences with unit-norm stencils of variance sigma^2
-    # and a lag-one correlation equal to the overlap of neighbouring stencils.
-    overlap = np.sum(stencils[:-1, 1:] * stencils[1:, :-1], axis=1)
+    # and a lag-one correlation equal to the overlap of neighbouring stencils
+    # (conjugated like the vdot below, so complex stencils give its real part).
+    overlap = np.sum(np.conj(stencils[:-1, 1:]) * stencils[1:, :-1], axis=1)
 
     # Differences beyond a few sigmas (jumps, kinks) are left out of the correlation.
     inlier = np.abs(differences - np.median(differences)) <= PAIR_BOUND * sigma
@@ -158,7 +159,7 @@ def difference_noise(values, points=None):
     left = left - np.mean(left)
     right = right - np.mean(right)
     rho = float(np.vdot(left, right).real) / float(np.linalg.norm(left) * np.linalg.norm(right))
-    expected = float(np.mean(overlap[pairs]))
+    expected = float(np.mean(overlap[pairs]).real)
     white = abs(rho - expected) <= WHITENESS_SIGMAS / np.sqrt(left.size)
     return NoiseEstimate(sigma, white, rho)
 
