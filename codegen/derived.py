@@ -43,7 +43,7 @@ def derivative_spec(kernel, parameter: str, dim: int) -> KernelSpec:
         label = "d_lengthscale"
     elif parameter in spec.parameter_names:
         symbol = spec.parameter_symbols[spec.parameter_names.index(parameter)]
-        # expand_log turns log(u^v) from simplify into v log(u): u^v overflows for moderate r.
+        # expand_log rewrites log(u^v) from simplify as v log(u) because u^v overflows for moderate r.
         derived = sympy.expand_log(sympy.simplify(sympy.diff(expression, symbol)), force=True)
         label = f"d_{parameter}"
     else:
