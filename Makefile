@@ -30,6 +30,8 @@ bench: $(VENV)/.stamp-bench
 	$(PY) benchmarks/fkt/scaling.py
 	$(PY) benchmarks/krylov/ciq_accuracy.py
 	$(PY) benchmarks/krylov/vs_linear_operator.py
+	$(PY) benchmarks/krylov/ciq_fkt.py --n 20000 --quadrature 15
+	$(PY) benchmarks/rational/bench_aaa.py
 
 check: $(VENV)/.stamp-test
 	$(VENV)/bin/codegen check
