@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import keyword
 import re
+import sys
 from dataclasses import dataclass
 
 import sympy
@@ -302,4 +303,21 @@ def parse_expression(text: str, symbols: dict[str, sympy.Symbol]) -> sympy.Expr:
     value = parser.expression()
     if parser.peek().kind != "end":
         parser.fail(f"unexpected {parser.peek().text!r} after a complete expression")
+    _check_constants(value, text)
     return value
+
+
+def _check_constants(value: sympy.Expr, text: str) -> None:
+    """Reject expressions that are undefined or hold constants float64 cannot represent."""
+    if value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+        raise ExpressionError("expression is undefined (division by zero or an infinite value)", text, 0)
+    for number in value.atoms(sympy.Rational, sympy.Float):
+        if number == 0:
+            continue
+        magnitude = abs(float(number))
+        if magnitude == float("inf") or magnitude < sys.float_info.min:
+            raise ExpressionError(
+                f"constant {sympy.N(number, 3)} is outside the float64 range "
+                f"({sys.float_info.min:.1e} to {sys.float_info.max:.1e}); rescale the kernel or the parameters",
+                text, 0,
+            )

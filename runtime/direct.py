@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from runtime.kernels import parameter_array, resolve_module
-from runtime.validation import as_points, as_weights, lengthscales, positive_scalar
+from runtime.validation import as_points, as_weights, check_scaled_extent, lengthscales, positive_scalar
 
 
 def direct_sum(kernel, targets, sources, weights, *, lengthscale=1.0, variance=1.0, params=None):
@@ -47,7 +47,10 @@ def direct_sum(kernel, targets, sources, weights, *, lengthscale=1.0, variance=1
 
     dtype = np.complex128 if module.IS_COMPLEX else np.float64
     weights = np.ascontiguousarray(weights, dtype=dtype)
-    shift = 0.5 * (np.minimum(sources.min(axis=0), targets.min(axis=0)) + np.maximum(sources.max(axis=0), targets.max(axis=0)))
+    low = np.minimum(sources.min(axis=0), targets.min(axis=0))
+    high = np.maximum(sources.max(axis=0), targets.max(axis=0))
+    check_scaled_extent(high - low, scale)
+    shift = 0.5 * (low + high)
     scaled_sources = np.ascontiguousarray((sources - shift) / scale)
     scaled_targets = np.ascontiguousarray((targets - shift) / scale)
     out = np.zeros((targets.shape[0], weights.shape[1]), dtype=dtype)

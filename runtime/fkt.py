@@ -24,6 +24,7 @@ from runtime.tree import Tree, build_tree
 from runtime.validation import (
     as_points,
     as_weights,
+    check_scaled_extent,
     lengthscales,
     optional_int,
     positive_scalar,
@@ -149,6 +150,7 @@ class FKT(LinearOperator):
         # relative precision and every distance below is in length-scale units.
         low = np.minimum(sources.min(axis=0), targets.min(axis=0))
         high = np.maximum(sources.max(axis=0), targets.max(axis=0))
+        check_scaled_extent(high - low, self.lengthscale)
         self._shift = 0.5 * (low + high)
         self._sources = np.ascontiguousarray((sources - self._shift) / self.lengthscale)
         self._targets = (
@@ -282,8 +284,23 @@ class FKT(LinearOperator):
 
     # ------------------------------------------------------------------ products
 
+    # scipy's LinearOperator reports a wrong shape as a bare "dimension mismatch"; check the
+    # weights first so the message gives the sizes.
+    def dot(self, x):
+        if not isinstance(x, LinearOperator) and not np.isscalar(x):
+            as_weights(x, "weights", self.shape[1])
+        return super().dot(x)
+
+    def matvec(self, x):
+        as_weights(x, "weights", self.shape[1])
+        return super().matvec(x)
+
+    def matmat(self, X):
+        as_weights(X, "weights", self.shape[1])
+        return super().matmat(X)
+
     def _matmat(self, x):
-        weights, _ = as_weights(x, "x", self.shape[1])
+        weights, _ = as_weights(x, "weights", self.shape[1])
         if np.iscomplexobj(weights) and not self.module.IS_COMPLEX:
             return self._matmat(weights.real) + 1j * self._matmat(weights.imag)
         weights = np.ascontiguousarray(weights, dtype=self.dtype)

@@ -84,9 +84,19 @@ def tolerance(value, name: str = "tol") -> float:
     return value
 
 
+MAX_SCALED_EXTENT = 1e150
+"""Largest coordinate extent in length-scale units: squared distances in d <= 6 stay below
+6 * (2e150)^2 = 2.4e301, short of the float64 overflow at 1.8e308."""
+
+
 def lengthscales(value, dim: int) -> np.ndarray:
     """Return the length scale as an array of dim positive floats (a scalar applies to every axis)."""
-    array = np.asarray(value, dtype=np.float64) if not isinstance(value, (bool, np.bool_)) else None
+    array = None
+    if not isinstance(value, (bool, np.bool_, str, bytes)) and not np.iscomplexobj(value):
+        try:
+            array = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            array = None
     if array is None or array.dtype == object:
         raise TypeError(f"lengthscale must be a positive number or an array of {dim}, got {value!r}")
     if array.ndim == 0:
@@ -111,3 +121,13 @@ def optional_int(value, name: str, minimum: int) -> int | None:
     if value < minimum:
         raise ValueError(f"{name} must be at least {minimum}, got {value}")
     return value
+
+
+def check_scaled_extent(extent, lengthscale: np.ndarray) -> None:
+    """Raise if the point cloud spans too many length scales for float64 squared distances."""
+    scaled = float(np.max(np.asarray(extent) / lengthscale))
+    if not scaled <= MAX_SCALED_EXTENT:
+        raise ValueError(
+            f"the points span {scaled:.1e} length scales, beyond {MAX_SCALED_EXTENT:.0e}, so squared distances "
+            "would overflow float64; rescale the coordinates or raise lengthscale"
+        )

@@ -49,14 +49,34 @@ def test_nonfinite_weights_rejected():
 def test_mismatched_shapes_rejected():
     points = np.random.default_rng(0).random((50, 2))
     operator = FKT("cauchy", points)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="weights has 49 rows, expected 50"):
         operator @ np.ones(49)
+    with pytest.raises(ValueError, match=r"weights must have shape \(50,\) or \(50, k\)"):
+        operator @ np.ones((50, 2, 2))
     with pytest.raises(ValueError, match="targets has dimension 3, expected 2"):
         FKT("cauchy", points, np.ones((5, 3)))
     with pytest.raises(ValueError, match="weights has 49 rows, expected 50"):
         direct_sum("cauchy", points, points, np.ones(49))
     with pytest.raises(ValueError, match=r"shape \(n_points, dim\)"):
         FKT("cauchy", np.ones((2, 3, 4)))
+
+
+def test_overflowing_extent_rejected():
+    points = np.random.default_rng(0).random((100, 2))
+    weights = np.ones(100)
+    with pytest.raises(ValueError, match="points span .* length scales"):
+        direct_sum("matern32", points * 1e300, points * 1e300, weights)
+    with pytest.raises(ValueError, match="raise lengthscale"):
+        FKT("matern32", points * 1e200)
+    with pytest.raises(ValueError, match="raise lengthscale"):
+        FKT("matern32", points, lengthscale=1e-200)
+
+
+@pytest.mark.parametrize("lengthscale", ["abc", 1j, [1.0, "a"]])
+def test_lengthscale_wrong_type_rejected(lengthscale):
+    points = np.random.default_rng(0).random((20, 2))
+    with pytest.raises(TypeError, match="lengthscale must be a positive number"):
+        FKT("cauchy", points, lengthscale=lengthscale)
 
 
 def test_empty_input_rejected():
