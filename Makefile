@@ -16,13 +16,13 @@ $(VENV)/.stamp-%: pyproject.toml $(CONSTRAINTS) | $(VENV)/bin/python
 	$(PIP) install --quiet -c $(CONSTRAINTS) -e '.[$*]'
 	touch $@
 
-# Kernel modules built by the tests go to .cache/ in the checkout, never to the user's home.
+# Kernel modules built by the tests and the demo go to .cache/ in the checkout, never to the user's home.
 test: $(VENV)/.stamp-test
 	$(VENV)/bin/codegen check
 	FKT_CACHE_DIR=$(CURDIR)/.cache/fkt $(PY) -m pytest -q -n 2 --dist loadgroup
 
 demo: $(VENV)/.stamp-demo
-	$(PY) examples/sst_smoothing.py
+	FKT_CACHE_DIR=$(CURDIR)/.cache/fkt $(PY) examples/sst_smoothing.py
 
 # Side-by-side benchmarks with peers; results in benchmarks/results, summary in docs/benchmarks.md.
 bench: $(VENV)/.stamp-bench

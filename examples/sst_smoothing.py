@@ -74,6 +74,7 @@ def save_map(path, field, smoothed_points, grid_smoothed, month) -> None:
     os.close(descriptor)
     try:
         figure.savefig(temporary, dpi=110)
+        os.chmod(temporary, 0o644)  # mkstemp creates files readable by the owner only
         os.replace(temporary, path)
     finally:
         if os.path.exists(temporary):
