@@ -161,7 +161,7 @@ def _opaque_derivatives(kernel: sympy.Expr, order: int) -> tuple[sympy.Expr, ...
     rules: dict[sympy.Expr, sympy.Expr] = {}  # Derivative(F_i(r), r) -> expression in r, F's
 
     def opaque(original: sympy.Expr, derivative) -> sympy.Expr:
-        """Return the F(r) standing for ``original``; ``derivative(F)`` gives F' in r and the F's."""
+        """Return the F(r) that represents ``original``. ``derivative(F)`` returns F' in terms of r and the F's."""
         if original not in replacements:
             function = sympy.Function(f"_F{len(replacements)}")(R)
             replacements[original] = function
@@ -194,8 +194,8 @@ def _opaque_derivatives(kernel: sympy.Expr, order: int) -> tuple[sympy.Expr, ...
             return opaque(node, lambda function: inner_derivative * function)
         return rewritten
 
-    # Hold each derivative as {product of powers of r and F's: coefficient}; the coefficients
-    # (functions of the shape parameters only) are never expanded, so they stay compact.
+    # Hold each derivative as {product of powers of r and F's: coefficient}. The coefficients
+    # depend on the shape parameters only and are summed per product, so like terms merge.
     current = _by_structure(sympy.expand(rewrite(kernel), power_exp=False, log=False))
     opaque_derivatives = [_from_structure(current)]
     for _ in range(order):
